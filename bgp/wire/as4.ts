@@ -34,7 +34,19 @@ export function mergeAs4(attrs: PathAttributes): PathAttributes {
   if (as4Path === undefined) return out;
   const keep = asPathLength(asPath) - asPathLength(as4Path);
   if (keep < 0) return out;
-  out.asPath = [...leading(asPath, keep), ...as4Path];
+  out.asPath = joinSequences([...leading(asPath, keep), ...as4Path]);
+  return out;
+}
+
+/** Adjacent AS_SEQUENCE segments become one (up to 255 ASNs per segment). */
+function joinSequences(path: AsPathSegment[]): AsPathSegment[] {
+  const out: AsPathSegment[] = [];
+  for (const s of path) {
+    const last = out[out.length - 1];
+    if (last && last.type === AsSegment.AS_SEQUENCE && s.type === AsSegment.AS_SEQUENCE && last.asns.length + s.asns.length <= 255) {
+      out[out.length - 1] = { type: AsSegment.AS_SEQUENCE, asns: [...last.asns, ...s.asns] };
+    } else out.push(s);
+  }
   return out;
 }
 

@@ -76,6 +76,7 @@ export function decodeOpen(msg: Buffer): Result<OpenMessage> {
   }
   const capabilities: Capability[] = [];
   const groups: number[] = [];
+  let plainLength = 0; // the parameters' length in the non-extended form
   while (o < end) {
     const hdr = extendedParams ? 3 : 2;
     if (o + hdr > end) return { ok: false, error: openErr(OpenSubcode.UNSPECIFIC, 'optional parameter header is truncated') };
@@ -90,9 +91,10 @@ export function decodeOpen(msg: Buffer): Result<OpenMessage> {
     const bad = decodeCapabilities(msg, vs, vs + len, capabilities);
     if (bad) return { ok: false, error: bad };
     groups.push(capabilities.length - before);
+    plainLength += 2 + len;
     o = vs + len;
   }
-  const canonical = !extendedParams && groups.every((g) => g === 1);
+  const canonical = extendedParams === plainLength > 255 && groups.every((g) => g === 1);
   const open: OpenMessage = { kind: 'open', version, myAs, holdTime, routerId, capabilities, ...(canonical ? {} : { layout: { groups, extendedParams } }) };
   return { ok: true, value: open };
 }

@@ -11,7 +11,7 @@
 import { AttrFlag, AttrType, HEADER_LENGTH, MessageType } from './constants.js';
 import { familyByName, type FamilyName, type FamilyRow } from './families.js';
 import { writeHeader } from './header.js';
-import { nlriSize, writeNlri } from './nlri.js';
+import { writeNlri } from './nlri.js';
 import { maxMessageLength, type WireOptions } from './options.js';
 import { AFI_IPV4, type Prefix } from './prefix.js';
 import { encodeAttributes } from './attrs/encode.js';

@@ -75,6 +75,8 @@ function decodeAll(msgs: Buffer[], opts: WireOptions): number {
   return n;
 }
 
+let sink: unknown; // keeps the ip-num objects observable
+
 function decodeIpNum(msgs: Buffer[], opts: WireOptions): number {
   let n = 0;
   for (const m of msgs) {
@@ -82,13 +84,17 @@ function decodeIpNum(msgs: Buffer[], opts: WireOptions): number {
     if (!r.ok) throw new Error(r.error.reason);
     const u = r.message as UpdateMessage;
     // the cheapest ip-num construction: from numbers, no text parsing
-    for (const p of u.nlri) if (new IPv4CidrRange(new IPv4(p.w0), new IPv4Prefix(BigInt(p.length)))) n++;
+    for (const p of u.nlri) {
+      sink = new IPv4CidrRange(new IPv4(p.w0), new IPv4Prefix(BigInt(p.length)));
+      n++;
+    }
     for (const p of u.mpReach?.nlri ?? []) {
       const big = (BigInt(p.w0) << 96n) | (BigInt(p.w1) << 64n) | (BigInt(p.w2) << 32n) | BigInt(p.w3);
-      if (new IPv6CidrRange(new IPv6(big), new IPv6Prefix(BigInt(p.length)))) n++;
+      sink = new IPv6CidrRange(new IPv6(big), new IPv6Prefix(BigInt(p.length)));
+      n++;
     }
   }
-  return n;
+  return sink ? n : -1;
 }
 
 function timeIt(fn: () => unknown): number {
