@@ -12,6 +12,8 @@ import { describeNotification, hardResetNotification, maxPrefixNotification, shu
 import { wireOptions } from './options.js';
 import { Prefix, tryParsePrefix } from './prefix.js';
 import { encodeUpdate, endOfRib, endOfRibFamily, type UpdateMessage } from './update.js';
+import { makeOpen } from './open.js';
+import { negotiateWire } from './negotiate.js';
 
 describe('RFC 6793 AS4 merge', () => {
   it('rebuilds the path from AS_PATH and AS4_PATH', () => {
@@ -110,5 +112,19 @@ describe('addresses and prefixes', () => {
   it('clears host bits', () => {
     expect(String(Prefix.parse('100.64.1.77/24'))).toBe('100.64.1.0/24');
     expect(String(Prefix.parse('2001:db8:ffff:ffff::1/33'))).toBe('2001:db8:8000::/33');
+  });
+});
+
+describe('negotiateWire', () => {
+  const open = (caps: import('./caps/types.js').Capability[]) => makeOpen({ asn: 65001, holdTime: 90, routerId: '198.18.0.1', capabilities: caps });
+  it('ADD-PATH per family and direction, 4-octet AS and extended message only when both announce them', () => {
+    const local = open([{ kind: 'as4', asn: 65001 }, { kind: 'extended-message' }, { kind: 'add-path', families: [{ afi: 1, safi: 1, mode: 3 }, { afi: 2, safi: 1, mode: 1 }] }]);
+    const remote = open([{ kind: 'as4', asn: 65002 }, { kind: 'add-path', families: [{ afi: 1, safi: 1, mode: 1 }, { afi: 2, safi: 1, mode: 2 }] }]);
+    const n = negotiateWire(local, remote);
+    expect(n.rx.as4).toBe(true);
+    expect(n.rx.extendedMessage).toBe(false);
+    expect([...n.rx.addPath]).toEqual(['ipv6-unicast']);
+    expect([...n.tx.addPath]).toEqual(['ipv4-unicast']);
+    expect(negotiateWire(local, open([])).rx.as4).toBe(false);
   });
 });

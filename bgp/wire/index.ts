@@ -11,6 +11,7 @@ export * from './options.js';
 export { Framer, type FrameResult } from './framer.js';
 export { decodeMessage, encodeMessage, encodeKeepalive, type Message, type KeepaliveMessage, type DecodeResult } from './message.js';
 export { decodeOpen, encodeOpen, makeOpen, openAsn, type OpenMessage } from './open.js';
+export { negotiateWire, type NegotiatedWire } from './negotiate.js';
 export { decodeUpdate, encodeUpdate, endOfRib, endOfRibFamily, mpFamily, type UpdateMessage, type DecodedUpdate } from './update.js';
 export * from './notification.js';
 export * from './route-refresh.js';
