@@ -36,12 +36,14 @@ export function attributesForSession(attrs: PathAttributes, as4: boolean): PathA
     const { as4Path: _p, as4Aggregator: _a, ...rest } = attrs;
     return rest;
   }
-  const addPath = attrs.as4Path === undefined && needsAs4(attrs.asPath);
+  // AS4_PATH carries no confederation segments (RFC 6793 §3)
+  const as4Path = attrs.asPath?.filter((s) => s.type <= 2);
+  const addPath = attrs.as4Path === undefined && needsAs4(as4Path);
   const addAgg = attrs.as4Aggregator === undefined && attrs.aggregator !== undefined && attrs.aggregator.asn > 0xffff;
   if (!addPath && !addAgg) return attrs;
   return {
     ...attrs,
-    ...(addPath ? { as4Path: attrs.asPath!.filter((s) => s.type <= 2) } : {}),
+    ...(addPath ? { as4Path } : {}),
     ...(addAgg ? { as4Aggregator: attrs.aggregator, aggregator: { asn: AS_TRANS, address: attrs.aggregator!.address } } : {}),
   };
 }

@@ -1,13 +1,17 @@
 // One row of the capability registry: code, kind and value codec. Decoders
-// return a reason string when the value is malformed; the OPEN decoder turns
-// it into an OPEN Message Error.
+// return a reason string when the value is malformed (the OPEN decoder turns
+// it into an OPEN Message Error), or an opaque capability when the value is
+// well-formed but cannot be represented exactly (it then re-encodes as received).
 
 import type { CapabilityKind, CapabilityOf } from './types.js';
+
+/** A capability value we recognise but cannot represent faithfully is kept opaque. */
+export type OpaqueCap = CapabilityOf<'unknown'>;
 
 export interface CapRow<K extends CapabilityKind = CapabilityKind> {
   readonly code: number;
   readonly kind: K;
-  decode(value: Buffer): CapabilityOf<K> | string;
+  decode(value: Buffer): CapabilityOf<K> | OpaqueCap | string;
   size(c: CapabilityOf<K>): number;
   write(c: CapabilityOf<K>, buf: Buffer, off: number): void;
 }
