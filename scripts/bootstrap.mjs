@@ -1,5 +1,4 @@
-// Bootstrap shared by `npm test` and `npm run demo`: make a fresh machine able
-// to run the project. Plain JavaScript on purpose: it runs before
+// Bootstrap for `npm test`: make a fresh machine able to run the project. Plain JavaScript on purpose: it runs before
 // node_modules (and so TypeScript tooling) exists. Idempotent: every step
 // checks first and only installs what is missing.
 import { createHash } from 'node:crypto';
@@ -40,22 +39,4 @@ export function ensureNpmDeps() {
   console.log('• installing npm dependencies (npm ci)');
   mustRun('npm', ['ci', '--no-audit', '--no-fund']);
   writeFileSync(stamp, want);
-}
-
-/** apt-get install the Debian packages that are not installed yet (needs root). */
-export function ensureApt(packages) {
-  const missing = packages.filter((p) => {
-    const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' });
-    return r.status !== 0 || !r.stdout.includes('install ok installed');
-  });
-  if (missing.length === 0) return;
-  if (process.getuid?.() !== 0) {
-    console.error(`These Debian packages are needed: ${missing.join(' ')}\nRun as root, or install them first: apt-get install ${missing.join(' ')}`);
-    process.exit(1);
-  }
-  console.log(`• installing Debian packages: ${missing.join(' ')}`);
-  mustRun('apt-get', ['update', '-q']);
-  mustRun('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], {
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
 }
