@@ -13,10 +13,8 @@ import { AFI_IPV4, AFI_IPV6, Prefix, type Afi } from './prefix.js';
 export function decodeNlri(
   buf: Buffer, start: number, end: number, afi: Afi, addPath: boolean, out: Prefix[],
 ): string | undefined {
-  return afi === AFI_IPV4 ? decodeV4(buf, start, end, addPath, out) : decodeV6(buf, start, end, addPath, out);
-}
-
-function decodeV4(buf: Buffer, start: number, end: number, addPath: boolean, out: Prefix[]): string | undefined {
+  const v4 = afi === AFI_IPV4;
+  const max = v4 ? 32 : 128;
   let o = start;
   while (o < end) {
     let pathId = 0;
@@ -26,44 +24,33 @@ function decodeV4(buf: Buffer, start: number, end: number, addPath: boolean, out
       o += 4;
     }
     const len = buf[o++]!;
-    if (len > 32) return `IPv4 prefix length ${len} > 32`;
+    if (len > max) return `${v4 ? 'IPv4' : 'IPv6'} prefix length ${len} > ${max}`;
     const n = (len + 7) >> 3;
-    if (o + n > end) return `IPv4 prefix /${len} runs past the end of the field`;
-    let a = 0;
-    switch (n) {
-      case 4: a = ((buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!) >>> 0; break;
-      case 3: a = ((buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8)) >>> 0; break;
-      case 2: a = ((buf[o]! << 24) | (buf[o + 1]! << 16)) >>> 0; break;
-      case 1: a = (buf[o]! << 24) >>> 0; break;
-    }
-    if ((len & 7) !== 0) a = (a & (0xffffffff << (32 - len))) >>> 0;
-    out.push(new Prefix(AFI_IPV4, len, a, 0, 0, 0, pathId));
+    if (o + n > end) return `${v4 ? 'IPv4' : 'IPv6'} prefix /${len} runs past the end of the field`;
+    out.push(v4 ? readV4(buf, o, n, len, pathId) : readV6(buf, o, n, len, pathId));
     o += n;
   }
   return undefined;
 }
 
-function decodeV6(buf: Buffer, start: number, end: number, addPath: boolean, out: Prefix[]): string | undefined {
-  let o = start;
-  const w = [0, 0, 0, 0];
-  while (o < end) {
-    let pathId = 0;
-    if (addPath) {
-      if (o + 5 > end) return `truncated ADD-PATH NLRI at offset ${o - start}`;
-      pathId = buf.readUInt32BE(o);
-      o += 4;
-    }
-    const len = buf[o++]!;
-    if (len > 128) return `IPv6 prefix length ${len} > 128`;
-    const n = (len + 7) >> 3;
-    if (o + n > end) return `IPv6 prefix /${len} runs past the end of the field`;
-    w[0] = w[1] = w[2] = w[3] = 0;
-    for (let i = 0; i < n; i++) w[i >> 2] = (w[i >> 2]! | (buf[o + i]! << (24 - 8 * (i & 3)))) >>> 0;
-    const p = Prefix.v6(w as [number, number, number, number], len, pathId);
-    out.push(p);
-    o += n;
+function readV4(buf: Buffer, o: number, n: number, len: number, pathId: number): Prefix {
+  let a = 0;
+  switch (n) {
+    case 4: a = ((buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!) >>> 0; break;
+    case 3: a = ((buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8)) >>> 0; break;
+    case 2: a = ((buf[o]! << 24) | (buf[o + 1]! << 16)) >>> 0; break;
+    case 1: a = (buf[o]! << 24) >>> 0; break;
   }
-  return undefined;
+  if ((len & 7) !== 0) a = (a & (0xffffffff << (32 - len))) >>> 0;
+  return new Prefix(AFI_IPV4, len, a, 0, 0, 0, pathId);
+}
+
+const words: [number, number, number, number] = [0, 0, 0, 0];
+
+function readV6(buf: Buffer, o: number, n: number, len: number, pathId: number): Prefix {
+  words[0] = words[1] = words[2] = words[3] = 0;
+  for (let i = 0; i < n; i++) words[i >> 2] = (words[i >> 2]! | (buf[o + i]! << (24 - 8 * (i & 3)))) >>> 0;
+  return Prefix.v6(words, len, pathId);
 }
 
 /** Encoded size of one prefix. */

@@ -4,13 +4,6 @@
 // and are done above the wire layer.
 
 import { AttrType } from '../constants.js';
-import { readIpv4, writeIpv4 } from '../address.js';
-import { lengthProblem, type AttrRow } from './row.js';
+import { ipv4Row } from './row.js';
 
-export const nextHopRow: AttrRow<'nextHop'> = {
-  type: AttrType.NEXT_HOP, name: 'NEXT_HOP', key: 'nextHop', optional: false, transitive: true,
-  onError: 'treat-as-withdraw',
-  decode: (value) => (value.length === 4 ? readIpv4(value, 0) : lengthProblem('NEXT_HOP', value.length, '4')),
-  size: () => 4,
-  write: (v, buf, off) => writeIpv4(v, buf, off),
-};
+export const nextHopRow = ipv4Row(AttrType.NEXT_HOP, 'NEXT_HOP', 'nextHop', false, true);

@@ -3,6 +3,7 @@
 // malformed, and its value codec. Adding an attribute is one file exporting
 // one AttrRow and one line in registry.ts.
 
+import { readIpv4, writeIpv4 } from '../address.js';
 import type { ErrorAction } from '../errors.js';
 import type { PathAttributes } from './types.js';
 
@@ -75,5 +76,17 @@ export function listRow<K extends AttrKey, T>(
         off += itemSize;
       }
     },
+  };
+}
+
+/** A row for an attribute that is one IPv4 address (NEXT_HOP, ORIGINATOR_ID). */
+export function ipv4Row<K extends 'nextHop' | 'originatorId'>(
+  type: number, name: string, key: K, optional: boolean, transitive: boolean,
+): AttrRow<K> {
+  return {
+    type, name, key, optional, transitive, onError: 'treat-as-withdraw',
+    decode: (value) => (value.length === 4 ? readIpv4(value, 0) : lengthProblem(name, value.length, '4')),
+    size: () => 4,
+    write: (v, buf, off) => writeIpv4(v as string, buf, off),
   };
 }
