@@ -36,9 +36,10 @@ export function attributesForSession(attrs: PathAttributes, as4: boolean): PathA
     const { as4Path: _p, as4Aggregator: _a, ...rest } = attrs;
     return rest;
   }
-  // AS4_PATH carries no confederation segments (RFC 6793 §3)
+  // AS4_PATH carries no confederation segments (RFC 6793 §4.2.2); when
+  // nothing else remains, no AS4_PATH is sent rather than an empty one.
   const as4Path = attrs.asPath?.filter((s) => s.type <= 2);
-  const addPath = attrs.as4Path === undefined && needsAs4(as4Path);
+  const addPath = attrs.as4Path === undefined && needsAs4(attrs.asPath) && as4Path !== undefined && as4Path.length > 0;
   const addAgg = attrs.as4Aggregator === undefined && attrs.aggregator !== undefined && attrs.aggregator.asn > 0xffff;
   if (!addPath && !addAgg) return attrs;
   return {
