@@ -1,5 +1,5 @@
-// Bootstrap for `npm test`: make a fresh machine able to run the project. Plain JavaScript on purpose: it runs before
-// node_modules (and so TypeScript tooling) exists. Idempotent: every step
+// Bootstrap for `npm test`: make a fresh machine able to run the project.
+// Plain JavaScript on purpose: it runs before node_modules (and so TypeScript tooling) exists. Idempotent: every step
 // checks first and only installs what is missing.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
