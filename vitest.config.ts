@@ -1,6 +1,8 @@
-// Two projects: fast unit/layer tests that need nothing, and suites that need
-// a real Kubernetes control plane (test/k8s/global-setup.ts starts etcd and
-// kube-apiserver once for them, failing loudly if the binaries cannot be built).
+// Three projects: fast unit/layer tests that need nothing; suites that need a
+// real Kubernetes control plane (test/k8s/global-setup.ts starts etcd and
+// kube-apiserver once, failing loudly if the binaries cannot be built); and
+// interop suites against BIRD, FRR and GoBGP in network namespaces
+// (test/interop/global-setup.ts installs the Debian packages when missing).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -20,6 +22,16 @@ export default defineConfig({
           globalSetup: ['test/k8s/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'interop',
+          include: ['test/interop/**/*.test.ts'],
+          globalSetup: ['test/interop/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
           fileParallelism: false,
         },
       },
