@@ -1,0 +1,200 @@
+// bgpd's YAML configuration (docs/bgpd-config.md) → SpeakerConfig. Every
+// problem is reported with file, line and field path, e.g.
+//   bgpd.yaml:12: peers[1].holdTime: must be 0 or between 3 and 65535 (got 2)
+// All problems are collected, not just the first.
+
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument } from 'yaml';
+import { compilePolicies } from '../policy/index.js';
+import { PEER_DEFAULTS, type OriginateConfig, type PeerConfig, type SpeakerConfig } from '../speaker/index.js';
+import { familyByName, parseIpv4, parseIpv6, tryParsePrefix, type FamilyName } from '../wire/index.js';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+type Path = (string | number)[];
+const show = (p: Path) => p.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${k}` : k), '');
+
+class Checker {
+  readonly problems: { path: Path; message: string }[] = [];
+  bad(path: Path, message: string): undefined {
+    this.problems.push({ path, message });
+    return undefined;
+  }
+  obj(v: unknown, path: Path): Record<string, unknown> | undefined {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return this.bad(path, 'must be a mapping');
+    return v as Record<string, unknown>;
+  }
+  unknownKeys(o: Record<string, unknown>, allowed: readonly string[], path: Path): void {
+    for (const k of Object.keys(o)) if (!allowed.includes(k)) this.bad([...path, k], `unknown field (allowed: ${allowed.join(', ')})`);
+  }
+  int(v: unknown, path: Path, min: number, max: number, what = `an integer from ${min} to ${max}`): number | undefined {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) return this.bad(path, `must be ${what} (got ${JSON.stringify(v)})`);
+    return v;
+  }
+  asn(v: unknown, path: Path): number | undefined {
+    if (typeof v === 'string' && /^\d+\.\d+$/.test(v)) {
+      const [hi, lo] = v.split('.').map(Number) as [number, number];
+      if (hi <= 0xffff && lo <= 0xffff) return hi * 65536 + lo;
+    }
+    return this.int(v, path, 1, 4294967295, 'an AS number 1..4294967295 (or asdot "1.10")');
+  }
+  ip(v: unknown, path: Path): string | undefined {
+    if (typeof v !== 'string' || (parseIpv4(v) === undefined && parseIpv6(v) === undefined)) return this.bad(path, `must be an IPv4 or IPv6 address (got ${JSON.stringify(v)})`);
+    return v;
+  }
+  ipv4(v: unknown, path: Path): string | undefined {
+    if (typeof v !== 'string' || parseIpv4(v) === undefined) return this.bad(path, `must be a dotted-quad IPv4 address (got ${JSON.stringify(v)})`);
+    return v;
+  }
+  bool(v: unknown, path: Path): boolean | undefined {
+    if (typeof v !== 'boolean') return this.bad(path, `must be true or false (got ${JSON.stringify(v)})`);
+    return v;
+  }
+  str(v: unknown, path: Path): string | undefined {
+    if (typeof v !== 'string' || v === '') return this.bad(path, 'must be a non-empty string');
+    return v;
+  }
+  list(v: unknown, path: Path): unknown[] | undefined {
+    if (!Array.isArray(v)) return this.bad(path, 'must be a list');
+    return v;
+  }
+}
+
+const PEER_KEYS = ['name', 'address', 'asn', 'port', 'localAddress', 'passive', 'holdTime', 'keepaliveTime', 'connectRetryTime', 'delayOpenTime',
+  'families', 'import', 'export', 'nextHop', 'allowasIn', 'mrai'] as const;
+
+function peer(c: Checker, v: unknown, path: Path): PeerConfig | undefined {
+  const o = c.obj(v, path);
+  if (!o) return undefined;
+  c.unknownKeys(o, PEER_KEYS, path);
+  const name = c.str(o.name, [...path, 'name']);
+  const address = c.ip(o.address, [...path, 'address']);
+  const asn = c.asn(o.asn, [...path, 'asn']);
+  const opt = <T>(k: string, f: (v: unknown, p: Path) => T | undefined): T | undefined => (o[k] === undefined ? undefined : f(o[k], [...path, k]));
+  const holdTime = opt('holdTime', (x, p) => (x === 0 ? 0 : c.int(x, p, 3, 65535, '0 or between 3 and 65535')));
+  const families = opt('families', (x, p) => {
+    const l = c.list(x, p);
+    return l?.map((f, i) => (typeof f === 'string' && familyByName(f) ? (f as FamilyName) : c.bad([...p, i], 'must be ipv4-unicast or ipv6-unicast'))).filter((f): f is FamilyName => !!f);
+  });
+  const nextHop = opt('nextHop', (x, p) => (x === 'self' || x === 'keep' ? x : c.ip(x, p)));
+  if (!name || !address || asn === undefined) return undefined;
+  const pc: PeerConfig = {
+    ...PEER_DEFAULTS, name, address, asn,
+    ...defined({
+      port: opt('port', (x, p) => c.int(x, p, 1, 65535)),
+      localAddress: opt('localAddress', (x, p) => c.ip(x, p)),
+      passive: opt('passive', (x, p) => c.bool(x, p)),
+      holdTime,
+      keepaliveTime: opt('keepaliveTime', (x, p) => c.int(x, p, 1, 21845)),
+      connectRetryTime: opt('connectRetryTime', (x, p) => c.int(x, p, 1, 3600)),
+      delayOpenTime: opt('delayOpenTime', (x, p) => c.int(x, p, 0, 240)),
+      families,
+      import: opt('import', (x, p) => c.str(x, p)),
+      export: opt('export', (x, p) => c.str(x, p)),
+      nextHop,
+      allowasIn: opt('allowasIn', (x, p) => c.int(x, p, 0, 10)),
+      mrai: opt('mrai', (x, p) => c.int(x, p, 0, 600)),
+    }),
+  };
+  return pc;
+}
+
+function originate(c: Checker, v: unknown, path: Path): OriginateConfig | undefined {
+  const o = c.obj(v, path);
+  if (!o) return undefined;
+  c.unknownKeys(o, ['prefix', 'communities', 'largeCommunities', 'med', 'localPref', 'nextHop'], path);
+  if (typeof o.prefix !== 'string' || !tryParsePrefix(o.prefix)) return c.bad([...path, 'prefix'], `must be a prefix like 100.64.0.0/26 (got ${JSON.stringify(o.prefix)})`);
+  return {
+    prefix: o.prefix,
+    ...defined({
+      communities: o.communities === undefined ? undefined : (c.list(o.communities, [...path, 'communities']) as string[] | undefined),
+      largeCommunities: o.largeCommunities === undefined ? undefined : (c.list(o.largeCommunities, [...path, 'largeCommunities']) as string[] | undefined),
+      med: o.med === undefined ? undefined : c.int(o.med, [...path, 'med'], 0, 4294967295),
+      localPref: o.localPref === undefined ? undefined : c.int(o.localPref, [...path, 'localPref'], 0, 4294967295),
+      nextHop: o.nextHop === undefined ? undefined : c.ip(o.nextHop, [...path, 'nextHop']),
+    }),
+  };
+}
+
+function defined<T extends Record<string, unknown>>(o: T): Partial<{ [K in keyof T]: Exclude<T[K], undefined> }> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as never;
+}
+
+export interface DaemonConfig {
+  readonly speaker: SpeakerConfig;
+  readonly control?: string;
+}
+
+/** Validate an already-parsed document; problems carry field paths. */
+export function validateConfig(doc: unknown): { config?: DaemonConfig; problems: { path: Path; message: string }[] } {
+  const c = new Checker();
+  const o = c.obj(doc, []);
+  if (!o) return { problems: c.problems };
+  c.unknownKeys(o, ['routerId', 'asn', 'listen', 'control', 'multipath', 'alwaysCompareMed', 'peers', 'policies', 'originate', 'hostname'], []);
+  const routerId = c.ipv4(o.routerId, ['routerId']);
+  const asn = c.asn(o.asn, ['asn']);
+  const listen = o.listen === undefined ? [{ address: '::', port: 179 }] : (c.list(o.listen, ['listen']) ?? []).map((l, i) => {
+    const lo = c.obj(l, ['listen', i]);
+    const address = lo && c.ip(lo.address, ['listen', i, 'address']);
+    const port = lo && (lo.port === undefined ? 179 : c.int(lo.port, ['listen', i, 'port'], 0, 65535));
+    return address && port !== undefined ? { address, port } : undefined;
+  }).filter((x): x is { address: string; port: number } => !!x);
+  const peers = (o.peers === undefined ? [] : c.list(o.peers, ['peers']) ?? []).map((p, i) => peer(c, p, ['peers', i])).filter((p): p is PeerConfig => !!p);
+  const names = new Set<string>();
+  const addrs = new Set<string>();
+  peers.forEach((p, i) => {
+    if (names.has(p.name)) c.bad(['peers', i, 'name'], `duplicate peer name ${p.name}`);
+    if (addrs.has(p.address)) c.bad(['peers', i, 'address'], `duplicate peer address ${p.address}`);
+    names.add(p.name);
+    addrs.add(p.address);
+  });
+  const { policies, problems } = compilePolicies(o.policies ?? []);
+  for (const pr of problems) c.bad(parsePath(pr.path), pr.message);
+  peers.forEach((p, i) => {
+    for (const dir of ['import', 'export'] as const) {
+      const n = p[dir];
+      if (n !== undefined && n !== 'accept-all' && n !== 'reject-all' && !policies.has(n)) c.bad(['peers', i, dir], `policy ${JSON.stringify(n)} is not defined under policies`);
+    }
+  });
+  const originated = (o.originate === undefined ? [] : c.list(o.originate, ['originate']) ?? []).map((x, i) => originate(c, x, ['originate', i])).filter((x): x is OriginateConfig => !!x);
+  const multipath = o.multipath === undefined ? false : c.bool(o.multipath, ['multipath']);
+  const alwaysCompareMed = o.alwaysCompareMed === undefined ? false : c.bool(o.alwaysCompareMed, ['alwaysCompareMed']);
+  const control = o.control === undefined ? undefined : c.str(o.control, ['control']);
+  if (c.problems.length || !routerId || asn === undefined) return { problems: c.problems };
+  const speaker: SpeakerConfig = {
+    routerId, asn, listen, multipath: multipath ?? false, alwaysCompareMed: alwaysCompareMed ?? false, peers,
+    policies: o.policies ?? [], originate: originated, ...(typeof o.hostname === 'string' ? { hostname: o.hostname } : {}),
+  };
+  return { config: { speaker, ...(control ? { control } : {}) }, problems: [] };
+}
+
+function parsePath(s: string): Path {
+  const out: Path = [];
+  for (const m of s.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
+  return out;
+}
+
+/** Read, parse and validate a config file; throws ConfigError with file:line: field: message lines. */
+export function loadConfig(file: string, text = readFileSync(file, 'utf8')): DaemonConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length) {
+    throw new ConfigError(doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? '?'}: YAML syntax: ${e.message.split('\n')[0]}`));
+  }
+  const { config, problems } = validateConfig(doc.toJS());
+  if (!config) {
+    throw new ConfigError(problems.map((p) => {
+      let line: number | undefined;
+      for (let n = p.path.length; n >= 0 && line === undefined; n--) {
+        const node = doc.getIn(p.path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+        if (node && typeof node === 'object' && node.range) line = lines.linePos(node.range[0]).line;
+      }
+      return `${file}:${line ?? 1}: ${show(p.path) || '(top level)'}: ${p.message}`;
+    }));
+  }
+  return config;
+}

@@ -1,0 +1,114 @@
+// Routes sent to a peer (RFC 4271 §9.1.3, §5.1): which best paths a peer gets
+// and with which attributes, then packing and sending with backpressure.
+//   - never back to the peer it came from; iBGP-learned not to iBGP peers
+//     (route reflection comes as export policy later); NO_ADVERTISE to nobody,
+//     NO_EXPORT / NO_EXPORT_SUBCONFED not to eBGP peers (RFC 1997)
+//   - eBGP: our AS prepended, LOCAL_PREF, ORIGINATOR_ID and CLUSTER_LIST
+//     removed, MED only for routes we originate (not passed across ASes),
+//     next hop self unless configured otherwise
+//   - iBGP: LOCAL_PREF set (100 when absent), next hop unchanged unless
+//     configured, self for our own routes
+//   - export policy (eBGP without one: nothing, RFC 8212)
+// Identical inputs give the identical interned attribute object (Peer's memo),
+// so the Adj-RIB-Out packs many prefixes per UPDATE; queued changes coalesce
+// per prefix there. A peer's flush runs from setImmediate so that a burst of
+// input is packed together, at most every MRAI seconds, and stops when the
+// socket says to wait for 'drain'. End-of-RIB follows the initial table.
+
+import { applyPolicy } from '../policy/index.js';
+import type { AttrInterner, OutRoute, Path } from '../rib/index.js';
+import {
+  encodeUpdate, endOfRib, familyByName, isIpv6Text, packAnnouncements, packWithdrawals,
+  type FamilyName, type PathAttributes,
+} from '../wire/index.js';
+import type { Peer } from './peer.js';
+
+const NO_EXPORT = 0xffffff01;
+const NO_ADVERTISE = 0xffffff02;
+const NO_EXPORT_SUBCONFED = 0xffffff03;
+const DRAIN_BATCH = 8192;
+
+export interface OutboundContext {
+  readonly localAs: number;
+  readonly interner: AttrInterner;
+  /** Our address toward this peer for `family` (next hop self). */
+  selfAddress(peer: Peer, family: FamilyName): string | undefined;
+}
+
+function baseAttributes(peer: Peer, path: Path, ctx: OutboundContext): PathAttributes {
+  const a = path.attrs;
+  if (peer.ibgp) {
+    return a.localPref === undefined ? { ...a, localPref: 100 } : a;
+  }
+  const { localPref: _l, originatorId: _o, clusterList: _c, med, ...rest } = a;
+  const seq = rest.asPath?.[0];
+  const asPath = seq && seq.type === 2 && seq.asns.length < 255
+    ? [{ type: 2, asns: [ctx.localAs, ...seq.asns] }, ...rest.asPath!.slice(1)]
+    : [{ type: 2, asns: [ctx.localAs] }, ...(rest.asPath ?? [])];
+  return path.source.local && med !== undefined ? { ...rest, asPath, med } : { ...rest, asPath };
+}
+
+/** The route this peer should hold for `path`, or undefined when it gets none. */
+export function exportRoute(peer: Peer, path: Path | undefined, ctx: OutboundContext): OutRoute | undefined {
+  if (!path || path.source.id === peer.source.id) return undefined;
+  if (!peer.families.includes(path.family)) return undefined;
+  if (peer.ibgp && path.source.ibgp && !path.source.local) return undefined;
+  const comms = path.attrs.communities;
+  if (comms && (comms.includes(NO_ADVERTISE) || (!peer.ibgp && (comms.includes(NO_EXPORT) || comms.includes(NO_EXPORT_SUBCONFED))))) return undefined;
+
+  const memoBase = peer.baseMemo[path.source.local ? 1 : 0];
+  let base = memoBase.get(path.attrs);
+  if (!base) memoBase.set(path.attrs, (base = baseAttributes(peer, path, ctx)));
+  const r = applyPolicy(peer.exportPolicy, { prefix: path.prefix, family: path.family, attrs: base, nextHop: path.nextHop }, { localAs: ctx.localAs, direction: 'export' });
+  if (!r.accept) return undefined;
+
+  const mode = r.nextHop === 'self' ? 'self' : Array.isArray(r.nextHop) ? undefined : (peer.cfg.nextHop ?? (peer.ibgp ? 'keep' : 'self'));
+  let nextHop: readonly string[];
+  if (Array.isArray(r.nextHop)) nextHop = r.nextHop;
+  else if (mode === 'self' || path.nextHop.length === 0) {
+    const self = ctx.selfAddress(peer, path.family);
+    if (!self) return undefined;
+    nextHop = [self];
+  } else if (mode === 'keep') nextHop = path.nextHop;
+  else nextHop = [mode!];
+
+  const classic = path.family === 'ipv4-unicast' && nextHop.length === 1 && !isIpv6Text(nextHop[0]!);
+  const nhKey = classic ? nextHop[0]! : `mp:${nextHop.join(',')}`;
+  let memo = peer.exportMemo.get(r.attrs);
+  if (!memo) peer.exportMemo.set(r.attrs, (memo = new Map()));
+  let attrs = memo.get(nhKey);
+  if (!attrs) {
+    const { nextHop: _nh, ...noNh } = r.attrs;
+    attrs = ctx.interner.intern(classic ? { ...noNh, nextHop: nextHop[0]! } : noNh);
+    memo.set(nhKey, attrs);
+  }
+  return { prefix: path.prefix.pathId === 0 ? path.prefix : path.prefix.withPathId(0), family: path.family, attrs, nextHop };
+}
+
+/** Pack and send what the peer's Adj-RIB-Out has queued; false when the socket asked us to wait. */
+export function flushPeer(peer: Peer): boolean {
+  const s = peer.session;
+  const tx = s.negotiated?.wire.tx;
+  if (!tx) return true;
+  while (peer.adjOut.pending > 0) {
+    if (!s.writable) return false;
+    const batch = peer.adjOut.drain(DRAIN_BATCH);
+    const bufs: Buffer[] = [];
+    for (const w of batch.withdrawals) bufs.push(...packWithdrawals(w.family, w.prefixes, tx));
+    for (const a of batch.announcements) {
+      const classic = a.family === 'ipv4-unicast' && a.attrs.nextHop !== undefined;
+      bufs.push(...packAnnouncements(a.family, a.attrs, a.prefixes, tx, classic ? undefined : a.nextHop));
+    }
+    if (!s.send(bufs)) return false;
+  }
+  if (peer.initialDumpDone && peer.eorPending.size > 0) {
+    const bufs: Buffer[] = [];
+    for (const f of peer.eorPending) {
+      const row = familyByName(f);
+      if (row) bufs.push(encodeUpdate(endOfRib(row.afi, row.safi), tx));
+    }
+    peer.eorPending.clear();
+    s.send(bufs);
+  }
+  return true;
+}

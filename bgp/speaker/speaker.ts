@@ -1,0 +1,363 @@
+// The BGP speaker: owns the Loc-RIB, the attribute interner, the listener and
+// one Peer per configured neighbour, and joins the layers below it:
+// session events → inbound (Adj-RIB-In, import policy, Loc-RIB) → deltas →
+// outbound (export rules and policy, Adj-RIB-Out, packing) → sessions.
+// This is the native TypeScript API; the daemon and the gRPC adapter wrap it.
+
+import pino, { type Logger } from 'pino';
+import { ACCEPT_ALL, REJECT_ALL, compilePolicies, parseCommunity, parseLargeCommunity, type Policy } from '../policy/index.js';
+import { AttrInterner, LocRib, type Path, type PathSource, type RibDelta } from '../rib/index.js';
+import { Listener, PeerSession, normalise, type Connection, type SessionEvents } from '../session/index.js';
+import {
+  describeNotification, encodeRouteRefresh, familyByName, isIpv6Text, shutdownNotification,
+  tryParsePrefix, type FamilyName, type PathAttributes, type Prefix,
+} from '../wire/index.js';
+import type { OriginateConfig, PeerConfig, SpeakerConfig } from './config.js';
+import { processUpdate } from './inbound.js';
+import { localOpen } from './local-open.js';
+import { exportRoute, flushPeer, type OutboundContext } from './outbound.js';
+import { Peer } from './peer.js';
+import type { PeerStatus } from './status.js';
+import { Watchers, type WatchEvent, type WatchListener } from './watch.js';
+
+const LOCAL_SOURCE = (routerId: string, asn: number): PathSource => ({ id: 0, address: '', peerAs: asn, routerId, ibgp: false, local: true });
+
+export class Speaker {
+  readonly log: Logger;
+  readonly locRib: LocRib;
+  readonly interner = new AttrInterner();
+  private readonly peers = new Map<string, Peer>();
+  private readonly byAddress = new Map<string, Peer>();
+  private policies = new Map<string, Policy>();
+  private readonly originated = new Map<string, Path>();
+  private readonly watchers = new Watchers();
+  private readonly listener: Listener;
+  private nextSourceId = 1;
+  private readonly out: OutboundContext;
+  private running = false;
+
+  constructor(private cfg: SpeakerConfig, opts: { logger?: Logger } = {}) {
+    this.log = opts.logger ?? pino({ level: 'silent' });
+    this.locRib = new LocRib({ multipath: cfg.multipath, alwaysCompareMed: cfg.alwaysCompareMed });
+    this.listener = new Listener((c) => this.onIncoming(c), (a, err) => this.log.error({ address: a.address, port: a.port, err: err.message }, 'listener error'));
+    this.out = {
+      localAs: cfg.asn,
+      interner: this.interner,
+      selfAddress: (peer, family) => this.selfAddress(peer, family),
+    };
+    this.compilePolicies(cfg.policies);
+  }
+
+  get config(): SpeakerConfig { return this.cfg; }
+
+  /** Listen, start every peer, originate the configured prefixes. */
+  async start(): Promise<void> {
+    this.running = true;
+    if (this.cfg.listen.length) await this.listener.listen(this.cfg.listen);
+    for (const p of this.cfg.peers) this.addPeer(p);
+    for (const o of this.cfg.originate) this.originate(o);
+  }
+
+  /** Bound listening ports (port 0 in the config picks a free one). */
+  listeningPorts(): number[] {
+    return this.listener.ports();
+  }
+
+  async stop(message = 'speaker shutting down'): Promise<void> {
+    this.running = false;
+    for (const p of this.peers.values()) p.session.stop(shutdownNotification(2, message));
+    await this.listener.close();
+  }
+
+  // ---- peers ---------------------------------------------------------------
+
+  addPeer(pc: PeerConfig): void {
+    if (this.peers.has(pc.name)) throw new Error(`peer ${pc.name} already exists`);
+    const ibgp = pc.asn === this.cfg.asn;
+    const source: PathSource = { id: this.nextSourceId++, address: pc.address, peerAs: pc.asn, routerId: '0.0.0.0', ibgp, local: false };
+    const session = new PeerSession(pc.name, { address: pc.address, port: pc.port, localAddress: pc.localAddress }, this.fsmConfig(pc), this.sessionEvents);
+    const peer = new Peer(pc, source, session, this.policyFor(pc, 'import'), this.policyFor(pc, 'export'));
+    this.peers.set(pc.name, peer);
+    this.byAddress.set(normalise(pc.address), peer);
+    if (this.running) session.start();
+  }
+
+  removePeer(name: string): void {
+    const peer = this.peers.get(name);
+    if (!peer) throw new Error(`no peer named ${name}`);
+    peer.session.stop(shutdownNotification(2, 'peer de-configured'));
+    this.peers.delete(name);
+    this.byAddress.delete(normalise(peer.cfg.address));
+  }
+
+  /** Apply a changed peer config: session parameters reset the session, policies do not. */
+  updatePeer(pc: PeerConfig): void {
+    const peer = this.peers.get(pc.name);
+    if (!peer) throw new Error(`no peer named ${pc.name}`);
+    const old = peer.cfg;
+    const sessionKeys: (keyof PeerConfig)[] = ['address', 'asn', 'port', 'localAddress', 'passive', 'holdTime', 'keepaliveTime', 'connectRetryTime', 'delayOpenTime', 'families'];
+    const reset = sessionKeys.some((k) => JSON.stringify(old[k]) !== JSON.stringify(pc[k]));
+    if (reset) {
+      this.removePeer(pc.name);
+      this.addPeer(pc);
+      return;
+    }
+    peer.cfg = pc;
+    peer.session.updateConfig(this.fsmConfig(pc), { address: pc.address, port: pc.port, localAddress: pc.localAddress });
+    this.refreshPolicies(peer, old);
+  }
+
+  /** Replace the whole configuration (SIGHUP): unchanged peers keep their sessions. */
+  reconfigure(next: SpeakerConfig): void {
+    if (next.asn !== this.cfg.asn || next.routerId !== this.cfg.routerId) throw new Error('changing the AS or router ID needs a restart');
+    const prev = this.cfg;
+    this.cfg = next;
+    this.compilePolicies(next.policies);
+    if (next.multipath !== prev.multipath || next.alwaysCompareMed !== prev.alwaysCompareMed) {
+      this.distribute(this.locRib.setOptions({ multipath: next.multipath, alwaysCompareMed: next.alwaysCompareMed }));
+    }
+    const wanted = new Map(next.peers.map((p) => [p.name, p]));
+    for (const name of [...this.peers.keys()]) if (!wanted.has(name)) this.removePeer(name);
+    for (const pc of next.peers) {
+      const peer = this.peers.get(pc.name);
+      if (!peer) this.addPeer(pc);
+      else if (JSON.stringify(peer.cfg) !== JSON.stringify(pc)) this.updatePeer(pc);
+      else this.refreshPolicies(peer, peer.cfg);
+    }
+    const want = new Set(next.originate.map((o) => tryParsePrefix(o.prefix)?.toString()));
+    for (const key of [...this.originated.keys()]) if (!want.has(key)) this.withdraw(key);
+    for (const o of next.originate) this.originate(o);
+  }
+
+  private refreshPolicies(peer: Peer, old: PeerConfig): void {
+    const imp = this.policyFor(peer.cfg, 'import');
+    const exp = this.policyFor(peer.cfg, 'export');
+    const importChanged = imp !== peer.importPolicy || old.import !== peer.cfg.import;
+    const exportChanged = exp !== peer.exportPolicy || old.export !== peer.cfg.export || old.nextHop !== peer.cfg.nextHop;
+    peer.importPolicy = imp;
+    peer.exportPolicy = exp;
+    if (exportChanged && peer.established) {
+      peer.exportMemo = new WeakMap();
+      for (const e of this.locRib.entries()) {
+        const r = exportRoute(peer, e.best, this.out);
+        if (r) peer.adjOut.announce(r);
+        else peer.adjOut.withdraw(e.prefix, familyOf(e.prefix));
+      }
+      this.schedule(peer);
+    }
+    if (importChanged && peer.established && peer.session.negotiated?.routeRefresh) {
+      // soft reconfiguration inbound: ask the peer to send its routes again (RFC 2918)
+      for (const f of peer.families) {
+        const row = familyByName(f)!;
+        peer.session.sendRaw(encodeRouteRefresh({ afi: row.afi, safi: row.safi, subtype: 0 }));
+      }
+    }
+  }
+
+  peerStatus(): PeerStatus[] {
+    return [...this.peers.values()].map((p) => this.statusOf(p));
+  }
+
+  private statusOf(p: Peer): PeerStatus {
+    const snap = p.session.snapshot;
+    return {
+      name: p.cfg.name, address: p.cfg.address, asn: p.cfg.asn, type: p.ibgp ? 'ibgp' : 'ebgp', state: snap.state, since: p.session.since,
+      ...(snap.lastError ? { lastError: snap.lastError } : {}),
+      received: p.adjIn.size + p.rejected, accepted: p.adjIn.size, advertised: p.adjOut.size,
+      families: p.families, messages: { ...p.session.counters },
+    };
+  }
+
+  // ---- routes --------------------------------------------------------------
+
+  /** Originate a prefix (our own route); replaces an earlier one for the same prefix. */
+  originate(o: OriginateConfig): void {
+    const prefix = tryParsePrefix(o.prefix);
+    if (!prefix) throw new Error(`not a prefix: ${o.prefix}`);
+    const family: FamilyName = prefix.afi === 1 ? 'ipv4-unicast' : 'ipv6-unicast';
+    const communities = (o.communities ?? []).map((c) => mustParse(parseCommunity(c), c));
+    const large = (o.largeCommunities ?? []).map((c) => mustParse(parseLargeCommunity(c), c));
+    const attrs: PathAttributes = {
+      origin: 0, asPath: [],
+      ...(o.med !== undefined ? { med: o.med } : {}), ...(o.localPref !== undefined ? { localPref: o.localPref } : {}),
+      ...(communities.length ? { communities } : {}), ...(large.length ? { largeCommunities: large } : {}),
+      ...(o.nextHop && family === 'ipv4-unicast' && !isIpv6Text(o.nextHop) ? { nextHop: o.nextHop } : {}),
+    };
+    const path: Path = { prefix, family, attrs: this.interner.intern(attrs), nextHop: o.nextHop ? [o.nextHop] : [], source: LOCAL_SOURCE(this.cfg.routerId, this.cfg.asn) };
+    const key = prefix.toString();
+    const prev = this.originated.get(key);
+    if (prev) this.interner.release(prev.attrs);
+    this.originated.set(key, path);
+    const d = this.locRib.update(path);
+    if (d) this.distribute([d]);
+  }
+
+  /** Withdraw a prefix this speaker originated. */
+  withdraw(prefixText: string): boolean {
+    const prefix = tryParsePrefix(prefixText);
+    const key = prefix?.toString();
+    const prev = key ? this.originated.get(key) : undefined;
+    if (!prefix || !prev) return false;
+    this.originated.delete(key!);
+    this.interner.release(prev.attrs);
+    const d = this.locRib.withdraw(0, prefix);
+    if (d) this.distribute([d]);
+    return true;
+  }
+
+  adjRibIn(peerName: string): Iterable<Path> {
+    const p = this.peers.get(peerName);
+    if (!p) throw new Error(`no peer named ${peerName}`);
+    return p.adjIn.values();
+  }
+
+  watch(l: WatchListener): () => void {
+    return this.watchers.add(l, () => this.snapshotEvents());
+  }
+
+  private *snapshotEvents(): Iterable<WatchEvent> {
+    for (const p of this.peers.values()) yield { type: 'peer', peer: this.statusOf(p) };
+    for (const e of this.locRib.entries()) {
+      yield { type: 'best', delta: { key: '', prefix: e.prefix, family: e.best.family, best: e.best, multipath: e.multipath, previous: undefined, reason: 'only-path' } as RibDelta };
+    }
+  }
+
+  // ---- plumbing ------------------------------------------------------------
+
+  private compilePolicies(raw: unknown): void {
+    const { policies, problems } = compilePolicies(raw ?? []);
+    if (problems.length) throw new Error(`bad policies: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+    this.policies = policies;
+  }
+
+  private policyFor(pc: PeerConfig, dir: 'import' | 'export'): Policy {
+    const name = pc[dir];
+    if (name === undefined) return pc.asn === this.cfg.asn ? ACCEPT_ALL : REJECT_ALL;
+    if (name === 'accept-all') return ACCEPT_ALL;
+    if (name === 'reject-all') return REJECT_ALL;
+    const p = this.policies.get(name);
+    if (!p) throw new Error(`peer ${pc.name}: ${dir} policy ${name} is not defined`);
+    return p;
+  }
+
+  private fsmConfig(pc: PeerConfig) {
+    return {
+      localAs: this.cfg.asn, routerId: this.cfg.routerId, peerAs: pc.asn, holdTime: pc.holdTime,
+      ...(pc.keepaliveTime !== undefined ? { keepaliveTime: pc.keepaliveTime } : {}),
+      connectRetryTime: pc.connectRetryTime, delayOpenTime: pc.delayOpenTime, passive: pc.passive,
+      idleHoldTime: pc.idleHoldTime, idleHoldMaxTime: pc.idleHoldMaxTime, localOpen: localOpen(this.cfg, pc),
+    };
+  }
+
+  private selfAddress(peer: Peer, family: FamilyName): string | undefined {
+    const local = peer.session.localAddress;
+    if (!local) return undefined;
+    return (family === 'ipv6-unicast') === isIpv6Text(local) ? local : undefined;
+  }
+
+  private onIncoming(conn: Connection): void {
+    const peer = this.byAddress.get(conn.remoteAddress);
+    if (!peer) {
+      this.log.warn({ remote: conn.remoteAddress }, 'connection from an address that is not a configured peer; closed');
+      conn.destroy();
+      return;
+    }
+    peer.session.accept(conn);
+  }
+
+  private readonly sessionEvents: SessionEvents = {
+    onStateChange: (s, from, to, reason) => {
+      const peer = this.peers.get(s.name);
+      if (!peer || peer.session !== s) return;
+      this.log.info({ peer: s.name, address: peer.cfg.address, from, to, reason }, `peer ${s.name}: ${from} → ${to}`);
+      if (this.watchers.active) this.watchers.emit({ type: 'peer', peer: this.statusOf(peer) });
+    },
+    onEstablished: (s, n) => {
+      const peer = this.peers.get(s.name);
+      if (!peer || peer.session !== s) return;
+      peer.source = { ...peer.source, routerId: n.peerRouterId };
+      peer.resetSessionState();
+      for (const f of n.families) peer.eorPending.add(f);
+      for (const e of this.locRib.entries()) {
+        const r = exportRoute(peer, e.best, this.out);
+        if (r) peer.adjOut.announce(r);
+      }
+      peer.initialDumpDone = true;
+      this.schedule(peer);
+    },
+    onDown: (s, reason) => {
+      const peer = this.peers.get(s.name);
+      if (!peer) return;
+      peer.lastError = reason;
+      for (const path of peer.adjIn.clear()) this.interner.release(path.attrs);
+      const deltas = this.locRib.removeSource(peer.source.id);
+      peer.resetSessionState();
+      this.distribute(deltas);
+    },
+    onUpdate: (s, u, errors) => {
+      const peer = this.peers.get(s.name);
+      if (!peer || peer.session !== s) return;
+      for (const e of errors) this.log.warn({ peer: s.name, action: e.action, code: e.code, subcode: e.subcode, reason: e.reason }, `malformed UPDATE from ${s.name}: ${e.reason}`);
+      const r = processUpdate(peer, u, errors, { localAs: this.cfg.asn, routerId: this.cfg.routerId, locRib: this.locRib, interner: this.interner });
+      for (const f of r.endOfRib) {
+        peer.eorReceived.add(f);
+        this.log.info({ peer: s.name, family: f }, `End-of-RIB from ${s.name} for ${f}`);
+      }
+      if (r.deltas.length) this.distribute(r.deltas);
+    },
+    onRouteRefresh: (s, m) => {
+      const peer = this.peers.get(s.name);
+      if (!peer || m.subtype !== 0) return;
+      peer.adjOut.clear();
+      for (const e of this.locRib.entries()) {
+        if (familyByName(e.best.family)?.afi !== m.afi) continue;
+        const r = exportRoute(peer, e.best, this.out);
+        if (r) peer.adjOut.announce(r);
+      }
+      this.schedule(peer);
+    },
+    onWritable: (s) => {
+      const peer = this.peers.get(s.name);
+      if (peer) this.schedule(peer);
+    },
+    onNotificationSent: (s, n) => this.log.warn({ peer: s.name, code: n.code, subcode: n.subcode }, `sent NOTIFICATION to ${s.name}: ${describeNotification(n)}`),
+    onNotificationReceived: (s, n) => this.log.warn({ peer: s.name, code: n.code, subcode: n.subcode }, `received NOTIFICATION from ${s.name}: ${describeNotification(n)}`),
+  };
+
+  private distribute(deltas: readonly RibDelta[]): void {
+    if (deltas.length === 0) return;
+    for (const peer of this.peers.values()) {
+      if (!peer.established || !peer.initialDumpDone) continue;
+      for (const d of deltas) {
+        const r = exportRoute(peer, d.best, this.out);
+        if (r) peer.adjOut.announce(r);
+        else peer.adjOut.withdraw(d.prefix, d.family);
+      }
+      if (peer.adjOut.pending > 0) this.schedule(peer);
+    }
+    if (this.watchers.active) for (const d of deltas) this.watchers.emit({ type: 'best', delta: d });
+  }
+
+  private schedule(peer: Peer): void {
+    if (peer.flushScheduled) return;
+    peer.flushScheduled = true;
+    const wait = peer.cfg.mrai > 0 ? Math.max(0, peer.lastFlush + peer.cfg.mrai * 1000 - Date.now()) : 0;
+    const run = () => {
+      peer.flushScheduled = false;
+      if (!peer.established || this.peers.get(peer.cfg.name) !== peer) return;
+      peer.lastFlush = Date.now();
+      flushPeer(peer);
+    };
+    if (wait > 0) setTimeout(run, wait).unref();
+    else setImmediate(run);
+  }
+}
+
+function familyOf(p: Prefix): FamilyName {
+  return p.afi === 1 ? 'ipv4-unicast' : 'ipv6-unicast';
+}
+
+function mustParse<T>(v: T | undefined, text: string): T {
+  if (v === undefined) throw new Error(`not a community: ${text}`);
+  return v;
+}
