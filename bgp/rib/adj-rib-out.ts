@@ -1,0 +1,181 @@
+// Adj-RIB-Out (RFC 4271 §3.2, §9.2) of one peer or one update group: what was
+// sent, plus the queue of changes not sent yet (ARCHITECTURE.md rule 7).
+// Queue: one pending change per (prefix, path ID); a newer change replaces the
+// queued one, so a flapping route costs one UPDATE per drain, not per flap.
+// A change that would leave the peer where it is dropped at once: announcing
+// exactly what was sent (same family, attribute object, next hops), or
+// withdrawing what was never sent (announce-then-withdraw of an unsent route
+// cancels out). Attribute identity is the interned object's identity.
+// drain(max) takes up to `max` changes, oldest first (a replaced change keeps
+// its place, so no prefix waits behind newer ones), and groups them the way
+// bgp/wire packs them: withdrawals per family, announcements per (family,
+// attribute object, next hops); after drain they count as sent.
+// Memory: the sent state of a route is one table slot pointing at a shared,
+// reference-counted OutGroup (family, attrs, next hops); no object per route.
+// The queue is a Map in insertion order; it holds the callers' OutRoute
+// objects until drained (bounded by the session's backpressure).
+
+import type { FamilyName, PathAttributes, Prefix } from '../wire/index.js';
+import { prefixKey } from './path.js';
+import { PathIdTable } from './prefix-table.js';
+
+export interface OutRoute {
+  prefix: Prefix;
+  family: FamilyName;
+  attrs: PathAttributes;
+  nextHop: readonly string[];
+}
+
+export interface DrainResult {
+  withdrawals: { family: FamilyName; prefixes: Prefix[] }[];
+  announcements: { family: FamilyName; attrs: PathAttributes; nextHop: readonly string[]; prefixes: Prefix[] }[];
+}
+
+/** What a set of routes was sent with; shared by all of them. */
+class OutGroup {
+  refs = 0;
+  constructor(readonly family: FamilyName, readonly attrs: PathAttributes, readonly nextHop: readonly string[]) {}
+}
+
+class Withdrawal {
+  constructor(readonly prefix: Prefix, readonly family: FamilyName) {}
+}
+
+function sameNextHop(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Queue key: the prefix key, plus the path ID when there is one. */
+function queueKey(p: Prefix): number | string {
+  const k = prefixKey(p);
+  return p.pathId === 0 ? k : `${k}#${p.pathId}`;
+}
+
+const matches = (g: OutGroup, family: FamilyName, attrs: PathAttributes, nextHop: readonly string[]): boolean =>
+  g.attrs === attrs && g.family === family && sameNextHop(g.nextHop, nextHop);
+
+export class AdjRibOut {
+  private readonly sentTable = new PathIdTable<OutGroup>();
+  private readonly queue = new Map<number | string, OutRoute | Withdrawal>();
+  private readonly groups = new Map<PathAttributes, OutGroup | OutGroup[]>();
+  private lastGroup: OutGroup | undefined;
+
+  /** Queued changes. */
+  get pending(): number {
+    return this.queue.size;
+  }
+
+  /** Routes sent (and not withdrawn). */
+  get size(): number {
+    return this.sentTable.size;
+  }
+
+  /** Distinct (family, attributes, next hops) among the routes sent. */
+  get groupCount(): number {
+    let n = 0;
+    for (const g of this.groups.values()) n += Array.isArray(g) ? g.length : 1;
+    return n;
+  }
+
+  announce(r: OutRoute): void {
+    const sent = this.sentTable.get(r.prefix);
+    if (sent !== undefined && matches(sent, r.family, r.attrs, r.nextHop)) {
+      if (this.queue.size > 0) this.queue.delete(queueKey(r.prefix));
+      return;
+    }
+    this.queue.set(queueKey(r.prefix), r);
+  }
+
+  withdraw(prefix: Prefix, family: FamilyName): void {
+    if (this.sentTable.get(prefix) === undefined) {
+      if (this.queue.size > 0) this.queue.delete(queueKey(prefix));
+      return;
+    }
+    this.queue.set(queueKey(prefix), new Withdrawal(prefix, family));
+  }
+
+  /** Takes up to `max` queued changes, grouped for packAnnouncements / packWithdrawals; they count as sent. */
+  drain(max: number): DrainResult {
+    const withdrawals = new Map<FamilyName, Prefix[]>();
+    const announcements = new Map<OutGroup, Prefix[]>();
+    const all = max >= this.queue.size;
+    let n = 0;
+    for (const [key, c] of this.queue) {
+      if (n++ >= max) break;
+      if (!all) this.queue.delete(key);
+      if (c instanceof Withdrawal) {
+        const old = this.sentTable.delete(c.prefix);
+        if (old !== undefined) this.unref(old);
+        push(withdrawals, c.family, c.prefix);
+      } else {
+        const g = this.group(c.family, c.attrs, c.nextHop);
+        g.refs++;
+        const old = this.sentTable.set(c.prefix, g);
+        if (old !== undefined) this.unref(old);
+        push(announcements, g, c.prefix);
+      }
+    }
+    if (all) this.queue.clear();
+    const out: DrainResult = { withdrawals: [], announcements: [] };
+    for (const [family, prefixes] of withdrawals) out.withdrawals.push({ family, prefixes });
+    for (const [g, prefixes] of announcements) out.announcements.push({ family: g.family, attrs: g.attrs, nextHop: g.nextHop, prefixes });
+    return out;
+  }
+
+  /** What was sent for (prefix, path ID). */
+  sent(prefix: Prefix): OutRoute | undefined {
+    const g = this.sentTable.get(prefix);
+    return g === undefined ? undefined : { prefix, family: g.family, attrs: g.attrs, nextHop: g.nextHop };
+  }
+
+  /** The queued change for (prefix, path ID): a route, 'withdraw', or undefined. */
+  queued(prefix: Prefix): OutRoute | 'withdraw' | undefined {
+    const c = this.queue.get(queueKey(prefix));
+    return c instanceof Withdrawal ? 'withdraw' : c;
+  }
+
+  /** Session down: forget what was sent and what was queued. */
+  clear(): void {
+    this.sentTable.clear();
+    this.queue.clear();
+    this.groups.clear();
+    this.lastGroup = undefined;
+  }
+
+  private group(family: FamilyName, attrs: PathAttributes, nextHop: readonly string[]): OutGroup {
+    const last = this.lastGroup;
+    if (last !== undefined && last.refs > 0 && matches(last, family, attrs, nextHop)) return last;
+    const found = this.groups.get(attrs);
+    let g: OutGroup | undefined;
+    if (Array.isArray(found)) g = found.find((x) => matches(x, family, attrs, nextHop));
+    else if (found !== undefined && matches(found, family, attrs, nextHop)) g = found;
+    if (g === undefined) {
+      g = new OutGroup(family, attrs, nextHop);
+      if (found === undefined) this.groups.set(attrs, g);
+      else if (Array.isArray(found)) found.push(g);
+      else this.groups.set(attrs, [found, g]);
+    }
+    this.lastGroup = g;
+    return g;
+  }
+
+  private unref(g: OutGroup): void {
+    if (--g.refs > 0) return;
+    const found = this.groups.get(g.attrs);
+    if (found === g) this.groups.delete(g.attrs);
+    else if (Array.isArray(found)) {
+      found.splice(found.indexOf(g), 1);
+      if (found.length === 1) this.groups.set(g.attrs, found[0]!);
+    }
+    if (this.lastGroup === g) this.lastGroup = undefined;
+  }
+}
+
+function push<K>(m: Map<K, Prefix[]>, k: K, p: Prefix): void {
+  const list = m.get(k);
+  if (list === undefined) m.set(k, [p]);
+  else list.push(p);
+}
