@@ -14,8 +14,7 @@ describe('IntTable', () => {
     const b = new IntTable<number>();
     for (const k of a.keysInSlotOrder()) b.set(k, 1);
     expect(b.size).toBe(300_000);
-    const st = b.probeStats();
-    expect(st.mean).toBeLessThan(3);
-    expect(st.max).toBeLessThan(200);
+    expect(b.probes / b.size).toBeLessThan(4);
+    expect(b.probeStats().mean).toBeLessThan(3);
   });
 });

@@ -34,6 +34,8 @@ export class IntTable<V> {
   private live = 0;
   /** Slots in use: live entries plus tombstones. */
   private used = 0;
+  /** Slots visited by set() since creation (a health figure for tests and benchmarks). */
+  probes = 0;
 
   get size(): number {
     return this.live;
@@ -54,6 +56,7 @@ export class IntTable<V> {
     let tomb = -1;
     let i = hashOf(k, this.seed) & mask;
     for (; ; i = (i + 1) & mask) {
+      this.probes++;
       const v = vals[i];
       if (v === undefined) break;
       if (v === TOMB) {

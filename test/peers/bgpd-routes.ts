@@ -1,0 +1,44 @@
+// Our bgpd's `routes` answer (Loc-RIB best paths) -> normalised routes from
+// one neighbour. Tolerant of representation: asPath as a string ("65001
+// {65002,65003}") or a list; communities as "a:b" strings or 32-bit numbers;
+// large communities as "a:b:c" strings or [a, b, c] triples; nextHop as a
+// string or a list (global first, then link-local).
+import { isV6, normCommunity, sortCommunities, type Family, type Route } from './types.js';
+
+export interface BgpdRouteJson {
+  prefix: string;
+  family?: string;
+  nextHop?: string | string[];
+  from?: string;
+  asPath?: string | number[];
+  communities?: (string | number)[];
+  largeCommunities?: (string | number[] | { globalAdmin: number; localData1: number; localData2: number })[];
+  localPref?: number;
+  med?: number;
+}
+
+function large(c: NonNullable<BgpdRouteJson['largeCommunities']>[number]): string {
+  if (typeof c === 'string') return c;
+  if (Array.isArray(c)) return c.join(':');
+  return `${c.globalAdmin}:${c.localData1}:${c.localData2}`;
+}
+
+export function bgpdRoutes(all: BgpdRouteJson[], peer: string, family: Family): Route[] {
+  const out: Route[] = [];
+  for (const j of all) {
+    if (j.from !== peer) continue;
+    if ((j.family ? j.family === 'ipv6-unicast' : isV6(j.prefix)) !== (family === 'ipv6-unicast')) continue;
+    const hops = Array.isArray(j.nextHop) ? j.nextHop : j.nextHop ? [j.nextHop] : [];
+    const asPath = typeof j.asPath === 'string' ? j.asPath.replace(/[{},]/g, ' ').split(/\s+/).filter(Boolean).map(Number) : j.asPath ?? [];
+    const r: Route = {
+      prefix: j.prefix.toLowerCase(), nextHop: hops[0] ?? '', asPath,
+      communities: sortCommunities((j.communities ?? []).map(normCommunity)),
+      largeCommunities: sortCommunities((j.largeCommunities ?? []).map(large)),
+    };
+    if (hops[1]) r.linkLocalNextHop = hops[1];
+    if (j.localPref !== undefined) r.localPref = j.localPref;
+    if (j.med !== undefined) r.med = j.med;
+    out.push(r);
+  }
+  return out;
+}

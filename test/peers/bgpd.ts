@@ -1,0 +1,83 @@
+// Our speaker as a peer or DUT: `node --import tsx <repo>/bgp/daemon/main.ts
+// --config <file>` in a namespace (node execs in place, so the PID is the
+// daemon's), configured with the YAML of docs/bgpd-config.md and queried over
+// its status socket (one request line, one JSON answer line):
+//   peers        -> [{name, address, asn, state, since, received, accepted, advertised, lastError}]
+//   peer <name>  -> one of those
+//   routes       -> Loc-RIB best paths (prefix, nextHop, from, asPath, communities, …)
+// Counts come from `peer <name>` (accepted, all families of the peer); routes
+// from `routes`, keeping the best paths learned from the neighbour's address.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Lab } from '../netns/index.js';
+import { BaseSpeaker } from './base.js';
+import { bgpdConfig } from './bgpd-config.js';
+import { bgpdRoutes, type BgpdRouteJson } from './bgpd-routes.js';
+import { SocketClient } from './line-socket.js';
+import { familiesOf, neighbor, normState, sortRoutes, type Family, type Route, type SessionState, type SpeakerSpec } from './types.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** the daemon's entry point; BGPD_MAIN overrides it (e.g. a built dist/bgp/daemon/main.js) */
+export const BGPD_MAIN = process.env.BGPD_MAIN ?? join(REPO_ROOT, 'bgp/daemon/main.ts');
+
+export interface BgpdPeerStatus {
+  name: string; address: string; asn: number; state: string; since?: number;
+  received: number; accepted: number; advertised: number; lastError?: string;
+}
+
+const lineEnd = (buf: Buffer) => { const i = buf.indexOf(0x0a); return i < 0 ? -1 : i + 1; };
+
+export class BgpdSpeaker extends BaseSpeaker {
+  readonly kind = 'bgpd' as const;
+  readonly socket: string;
+  private client: SocketClient | undefined;
+
+  constructor(lab: Lab, ns: string, spec: SpeakerSpec, readonly nodeArgs: string[] = []) {
+    super(lab, ns, spec);
+    this.socket = join(this.dir, 'bgpd.sock');
+  }
+
+  /** One status-socket request; resolves to the parsed JSON answer; throws on {"error": …}. */
+  async request<T>(line: string): Promise<T> {
+    this.client ??= new SocketClient(this.socket, lineEnd, false, 600_000);
+    const j = JSON.parse(await this.client.request(`${line}\n`)) as T | { error?: string };
+    if (j && typeof j === 'object' && !Array.isArray(j) && typeof (j as { error?: unknown }).error === 'string') {
+      throw new Error(`bgpd ${this.spec.name}: ${line}: ${(j as { error: string }).error}`);
+    }
+    return j as T;
+  }
+
+  async start(): Promise<void> {
+    const conf = join(this.dir, 'bgpd.yaml');
+    writeFileSync(conf, bgpdConfig(this.spec, this.socket));
+    await this.spawn('bgpd', [process.execPath, ...this.nodeArgs, '--import', 'tsx', BGPD_MAIN, '--config', conf],
+      { ...process.env, NODE_OPTIONS: '' }, REPO_ROOT);
+    await this.wait('status socket', () => this.request<unknown[]>('peers').then(Array.isArray), Boolean, { intervalMs: 100, timeoutMs: 60_000 });
+  }
+
+  protected override closeClients(): void {
+    this.client?.close();
+    this.client = undefined;
+  }
+
+  peers(): Promise<BgpdPeerStatus[]> { return this.request<BgpdPeerStatus[]>('peers'); }
+  peer(name: string): Promise<BgpdPeerStatus> { return this.request<BgpdPeerStatus>(`peer ${name}`); }
+
+  async sessionState(name: string): Promise<SessionState> {
+    neighbor(this.spec, name);
+    return normState((await this.peer(name)).state);
+  }
+
+  /** Accepted routes from the neighbour: the peer's counter when it has one family, else its best paths of that family. */
+  async routeCount(name: string, family: Family): Promise<number> {
+    const n = neighbor(this.spec, name);
+    if (familiesOf(n).length === 1) return familiesOf(n)[0] === family ? (await this.peer(name)).accepted : 0;
+    return (await this.routes(name, family)).length;
+  }
+
+  async routes(name: string, family: Family): Promise<Route[]> {
+    const n = neighbor(this.spec, name);
+    return sortRoutes(bgpdRoutes(await this.request<BgpdRouteJson[]>('routes'), n.address, family));
+  }
+}
