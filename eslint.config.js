@@ -49,6 +49,11 @@ export default tseslint.config(
       'bgp/rib knows nothing of sockets, sessions, the speaker or the API.'),
   },
   {
+    files: ['bgp/policy/**/*.ts'],
+    rules: restrict([...above(['rib', 'fsm', 'session', 'speaker', 'api']), ...proto], io,
+      'bgp/policy works on decoded routes only: it may import bgp/wire, nothing above it.'),
+  },
+  {
     files: ['bgp/fsm/**/*.ts'],
     rules: restrict([...above(['session', 'speaker', 'api']), ...proto], io,
       'bgp/fsm is a pure step function: timers and sockets are injected.'),

@@ -138,9 +138,9 @@ function compileStatement(cfg: unknown, path: string, index: number, policyName:
   return new CompiledStatement(index, match, actions, policyName);
 }
 
-const NO_CONDITIONS: CompiledMatch = Object.freeze({
+const NO_CONDITIONS: CompiledMatch = {
   prefixes: null, families: null, communities: null, largeCommunities: null, asPathContains: null, nextHops: null,
-});
+};
 
 function compileMatch(cfg: unknown, path: string, problems: Problems): CompiledMatch | undefined {
   if (!isFields(cfg)) {
@@ -169,11 +169,11 @@ function compileMatch(cfg: unknown, path: string, problems: Problems): CompiledM
   if (problems.length !== before) return undefined;
   return {
     prefixes: ranges === null ? null : compilePrefixList(ranges),
-    families: families === null ? null : Object.freeze([...new Set(families)]),
-    communities: communities === null ? null : Object.freeze([...new Set(communities)]),
-    largeCommunities: large === null ? null : Object.freeze(large.flatMap((c) => [...c])),
-    asPathContains: asns === null ? null : Object.freeze([...new Set(asns)]),
-    nextHops: nextHops === null ? null : Object.freeze([...new Set(nextHops)]),
+    families: families === null ? null : [...new Set(families)],
+    communities: communities === null ? null : [...new Set(communities)],
+    largeCommunities: large === null ? null : large.flatMap((c) => [...c]),
+    asPathContains: asns === null ? null : [...new Set(asns)],
+    nextHops: nextHops === null ? null : [...new Set(nextHops)],
   };
 }
 
@@ -248,7 +248,7 @@ function checkLargeCommunity(v: unknown, path: string, problems: Problems): Larg
   }
   const c = parseLargeCommunity(v);
   if (c === undefined) problems.push({ path, message: explainLargeCommunity(v) });
-  return c === undefined ? undefined : Object.freeze(c) as LargeCommunity;
+  return c;
 }
 
 /** Canonical text of an IPv4 or IPv6 address (as the wire decoder prints them). */
@@ -292,12 +292,12 @@ function compileActions(cfg: unknown, path: string, problems: Problems): Compile
   const prepend = opt('prepend', (v, p) => checkPrepend(v, p, problems));
   if (problems.length !== before) return undefined;
 
-  const uniq = (l: number[] | null) => (l === null ? null : Object.freeze([...new Set(l)]));
-  const uniqLarge = (l: LargeCommunity[] | null) => (l === null ? null : Object.freeze(
-    l.filter((c, i) => l.findIndex((d) => d[0] === c[0] && d[1] === c[1] && d[2] === c[2]) === i)));
+  const uniq = (l: number[] | null) => (l === null ? null : [...new Set(l)]);
+  const uniqLarge = (l: LargeCommunity[] | null) => (l === null ? null :
+    l.filter((c, i) => l.findIndex((d) => d[0] === c[0] && d[1] === c[1] && d[2] === c[2]) === i));
   const modifiesAttrs = localPref !== null || med !== null || setC !== null || removeC !== null || addC !== null ||
     removeL !== null || addL !== null || prepend !== null;
-  return Object.freeze({
+  return {
     terminal: accept === null ? TERMINAL_NONE : accept ? TERMINAL_ACCEPT : TERMINAL_REJECT,
     modifiesAttrs,
     localPref: localPref ?? -1,
@@ -311,7 +311,7 @@ function compileActions(cfg: unknown, path: string, problems: Problems): Compile
     prependCount: prepend?.count ?? 0,
     hop: hop?.kind ?? HOP_NONE,
     hopAddress: Object.freeze(hop?.address === undefined ? [] : [hop.address]),
-  });
+  };
 }
 
 function checkNextHop(v: unknown, path: string, problems: Problems): { kind: HopKind; address?: string } | undefined {

@@ -2,6 +2,10 @@
 // Monomorphic plain shapes with numeric codes instead of strings, so that the
 // per-route loop does integer compares only. The decision strings ("policy
 // pods-out statement 2") and the reject results are built once here.
+// Compiled arrays and objects are readonly in the types but not frozen: on
+// Node 20, loads from frozen arrays cost ~20 ns more per route in the
+// 3-statement bench (63 vs 43 ns). Results handed out (reject results, next
+// hop arrays) are frozen, since callers hold them.
 //
 // Each statement keeps two small identity memos, so that routes sharing one
 // interned attribute set (a whole UPDATE, typically) cost no allocation after
@@ -167,7 +171,7 @@ export interface Policy {
 }
 
 export function makePolicy(name: string, defaultAccept: boolean, statements: readonly CompiledStatement[]): Policy {
-  return Object.freeze({ name, statements: Object.freeze([...statements]), defaultAccept, fallback: new Terminal(`policy ${name} default`) });
+  return { name, statements: [...statements], defaultAccept, fallback: new Terminal(`policy ${name} default`) };
 }
 
 export const ACCEPT_ALL_NAME = 'accept-all';
