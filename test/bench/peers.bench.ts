@@ -16,6 +16,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runFull } from '../netns/index.js';
+import { REPO_ROOT } from '../peers/index.js';
 import { runOnce, type RunResult } from './measure.js';
 import { addRatios, summarise, table, type Summary } from './report.js';
 import { DUT_KINDS, type DutKind } from './topology.js';
@@ -61,6 +62,14 @@ function brief(r: RunResult): string {
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('bench:peers needs root (network namespaces)');
   const o = options();
+  if (o.duts.includes('ours') && !process.env.BGPD_MAIN) {
+    // measure what production runs: the compiled daemon on plain node
+    const out = join(REPO_ROOT, '.cache', 'bench-dist');
+    log('building bgpd (tsc) for the benchmark …');
+    const r = await runFull(['npx', 'tsc', '-p', join(REPO_ROOT, 'tsconfig.json'), '--outDir', out], { allowFail: true });
+    if (r.code !== 0) throw new Error(`tsc failed: ${r.stdout}${r.stderr}`);
+    process.env.BGPD_MAIN = join(out, 'bgp', 'daemon', 'main.js');
+  }
   const bulkDir = mkdtempSync(join(tmpdir(), 'l3mesh-bench-routes-'));
   const runs: RunResult[] = [];
   const summaries: Summary[] = [];

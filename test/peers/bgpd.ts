@@ -18,8 +18,10 @@ import { SocketClient } from './line-socket.js';
 import { familiesOf, neighbor, normState, sortRoutes, type Family, type Route, type SessionState, type SpeakerSpec } from './types.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** the daemon's entry point; BGPD_MAIN overrides it (e.g. a built dist/bgp/daemon/main.js) */
-export const BGPD_MAIN = process.env.BGPD_MAIN ?? join(REPO_ROOT, 'bgp/daemon/main.ts');
+/** the daemon's entry point; BGPD_MAIN overrides it (e.g. a built dist/bgp/daemon/main.js), read at each start */
+export const bgpdMain = (): string => process.env.BGPD_MAIN ?? join(REPO_ROOT, 'bgp/daemon/main.ts');
+/** @deprecated the default entry point; use bgpdMain() */
+export const BGPD_MAIN = bgpdMain();
 
 export interface BgpdPeerStatus {
   name: string; address: string; asn: number; state: string; since?: number;
@@ -51,7 +53,9 @@ export class BgpdSpeaker extends BaseSpeaker {
   async start(): Promise<void> {
     const conf = join(this.dir, 'bgpd.yaml');
     writeFileSync(conf, bgpdConfig(this.spec, this.socket));
-    await this.spawn('bgpd', [process.execPath, ...this.nodeArgs, '--import', 'tsx', BGPD_MAIN, '--config', conf],
+    const main = bgpdMain();
+    const loader = main.endsWith('.ts') ? ['--import', 'tsx'] : []; // compiled JavaScript runs on plain node
+    await this.spawn('bgpd', [process.execPath, ...this.nodeArgs, ...loader, main, '--config', conf],
       { ...process.env, NODE_OPTIONS: '' }, REPO_ROOT);
     await this.wait('status socket', () => this.request<unknown[]>('peers').then(Array.isArray), Boolean, { intervalMs: 100, timeoutMs: 60_000 });
   }
