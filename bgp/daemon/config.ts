@@ -65,7 +65,7 @@ class Checker {
 }
 
 const PEER_KEYS = ['name', 'address', 'asn', 'port', 'localAddress', 'passive', 'holdTime', 'keepaliveTime', 'connectRetryTime', 'delayOpenTime',
-  'families', 'import', 'export', 'nextHop', 'allowasIn', 'mrai'] as const;
+  'families', 'requiredFamilies', 'import', 'export', 'nextHop', 'allowasIn', 'mrai'] as const;
 
 function peer(c: Checker, v: unknown, path: Path): PeerConfig | undefined {
   const o = c.obj(v, path);
@@ -76,10 +76,12 @@ function peer(c: Checker, v: unknown, path: Path): PeerConfig | undefined {
   const asn = c.asn(o.asn, [...path, 'asn']);
   const opt = <T>(k: string, f: (v: unknown, p: Path) => T | undefined): T | undefined => (o[k] === undefined ? undefined : f(o[k], [...path, k]));
   const holdTime = opt('holdTime', (x, p) => (x === 0 ? 0 : c.int(x, p, 3, 65535, '0 or between 3 and 65535')));
-  const families = opt('families', (x, p) => {
+  const familyList = (x: unknown, p: Path) => {
     const l = c.list(x, p);
     return l?.map((f, i) => (typeof f === 'string' && familyByName(f) ? (f as FamilyName) : c.bad([...p, i], 'must be ipv4-unicast or ipv6-unicast'))).filter((f): f is FamilyName => !!f);
-  });
+  };
+  const families = opt('families', familyList);
+  const requiredFamilies = opt('requiredFamilies', familyList);
   const nextHop = opt('nextHop', (x, p) => (x === 'self' || x === 'keep' ? x : c.ip(x, p)));
   if (!name || !address || asn === undefined) return undefined;
   const pc: PeerConfig = {
@@ -93,11 +95,12 @@ function peer(c: Checker, v: unknown, path: Path): PeerConfig | undefined {
       connectRetryTime: opt('connectRetryTime', (x, p) => c.int(x, p, 1, 3600)),
       delayOpenTime: opt('delayOpenTime', (x, p) => c.int(x, p, 0, 240)),
       families,
+      requiredFamilies,
       import: opt('import', (x, p) => c.str(x, p)),
       export: opt('export', (x, p) => c.str(x, p)),
       nextHop,
       allowasIn: opt('allowasIn', (x, p) => c.int(x, p, 0, 10)),
-      mrai: opt('mrai', (x, p) => c.int(x, p, 0, 600)),
+      mrai: opt('mrai', (x, p) => (typeof x === 'number' && x >= 0 && x <= 600 ? x : c.bad(p, `must be seconds from 0 to 600 (got ${JSON.stringify(x)})`))),
     }),
   };
   return pc;
@@ -183,7 +186,7 @@ export function loadConfig(file: string, text = readFileSync(file, 'utf8')): Dae
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length) {
-    throw new ConfigError(doc.errors.map((e) => `${file}:${e.linePos?.[0]?.line ?? '?'}: YAML syntax: ${e.message.split('\n')[0]}`));
+    throw new ConfigError(doc.errors.map((e) => `${file}:${lines.linePos(e.pos[0]).line}: YAML syntax: ${e.message.split('\n')[0]}`));
   }
   const { config, problems } = validateConfig(doc.toJS());
   if (!config) {

@@ -1,7 +1,9 @@
 // The speaker's configuration after validation (bgp/daemon/config.ts turns
 // YAML into this; the native API takes it directly). Defaults follow what
 // Calico/BIRD users expect: hold 90 s, keepalive hold/3, connect retry 5 s,
-// eBGP next-hop-self, iBGP next hop unchanged, RFC 8212 for eBGP.
+// eBGP next-hop-self, iBGP next hop unchanged, RFC 8212 for eBGP, MRAI 0
+// for iBGP and a 100 ms batching window for eBGP (not RFC 4271's 30 s, a
+// known cause of slow convergence).
 
 import type { FamilyName } from '../wire/index.js';
 
@@ -19,14 +21,16 @@ export interface PeerConfig {
   readonly idleHoldTime: number;
   readonly idleHoldMaxTime: number;
   readonly families: readonly FamilyName[];
+  /** Families the peer must support (Multiprotocol capability), else OPEN error 2/7 Unsupported Capability. */
+  readonly requiredFamilies?: readonly FamilyName[];
   /** Policy names; undefined means the default (accept-all for iBGP, reject-all for eBGP, RFC 8212). */
   readonly import?: string;
   readonly export?: string;
   /** Next hop toward this peer: self, keep, or an address. Default: self for eBGP, keep for iBGP. */
   readonly nextHop?: string;
   readonly allowasIn: number;
-  /** Minimum seconds between UPDATE batches to this peer. */
-  readonly mrai: number;
+  /** Minimum seconds between UPDATE batches to this peer; default 0 for iBGP, 0.1 for eBGP. */
+  readonly mrai?: number;
 }
 
 export interface OriginateConfig {
@@ -63,8 +67,10 @@ export const PEER_DEFAULTS = {
   idleHoldMaxTime: 120,
   families: ['ipv4-unicast'] as readonly FamilyName[],
   allowasIn: 0,
-  mrai: 0,
 } as const;
+
+/** MRAI defaults: iBGP 0 (Calico's mesh wants immediate propagation), eBGP a short batching window. */
+export const EBGP_MRAI = 0.1;
 
 export function peerConfig(p: Partial<PeerConfig> & Pick<PeerConfig, 'name' | 'address' | 'asn'>): PeerConfig {
   return { ...PEER_DEFAULTS, ...p };

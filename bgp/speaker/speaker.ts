@@ -12,7 +12,7 @@ import {
   describeNotification, encodeRouteRefresh, familyByName, isIpv6Text, shutdownNotification,
   tryParsePrefix, type FamilyName, type PathAttributes, type Prefix,
 } from '../wire/index.js';
-import type { OriginateConfig, PeerConfig, SpeakerConfig } from './config.js';
+import { EBGP_MRAI, type OriginateConfig, type PeerConfig, type SpeakerConfig } from './config.js';
 import { processUpdate } from './inbound.js';
 import { localOpen } from './local-open.js';
 import { exportRoute, flushPeer, type OutboundContext } from './outbound.js';
@@ -95,7 +95,7 @@ export class Speaker {
     const peer = this.peers.get(pc.name);
     if (!peer) throw new Error(`no peer named ${pc.name}`);
     const old = peer.cfg;
-    const sessionKeys: (keyof PeerConfig)[] = ['address', 'asn', 'port', 'localAddress', 'passive', 'holdTime', 'keepaliveTime', 'connectRetryTime', 'delayOpenTime', 'families'];
+    const sessionKeys: (keyof PeerConfig)[] = ['address', 'asn', 'port', 'localAddress', 'passive', 'holdTime', 'keepaliveTime', 'connectRetryTime', 'delayOpenTime', 'families', 'requiredFamilies'];
     const reset = sessionKeys.some((k) => JSON.stringify(old[k]) !== JSON.stringify(pc[k]));
     if (reset) {
       this.removePeer(pc.name);
@@ -211,6 +211,18 @@ export class Speaker {
     return p.adjIn.values();
   }
 
+  /** What was sent to a peer (its Adj-RIB-Out). */
+  adjRibOut(peerName: string): { prefix: Prefix; family: FamilyName; attrs: PathAttributes; nextHop: readonly string[] }[] {
+    const p = this.peers.get(peerName);
+    if (!p) throw new Error(`no peer named ${peerName}`);
+    const out = [];
+    for (const e of this.locRib.entries()) {
+      const r = p.adjOut.sent(e.prefix);
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
   watch(l: WatchListener): () => void {
     return this.watchers.add(l, () => this.snapshotEvents());
   }
@@ -246,6 +258,7 @@ export class Speaker {
       ...(pc.keepaliveTime !== undefined ? { keepaliveTime: pc.keepaliveTime } : {}),
       connectRetryTime: pc.connectRetryTime, delayOpenTime: pc.delayOpenTime, passive: pc.passive,
       idleHoldTime: pc.idleHoldTime, idleHoldMaxTime: pc.idleHoldMaxTime, localOpen: localOpen(this.cfg, pc),
+      ...(pc.requiredFamilies ? { requiredFamilies: pc.requiredFamilies } : {}),
     };
   }
 
@@ -341,7 +354,8 @@ export class Speaker {
   private schedule(peer: Peer): void {
     if (peer.flushScheduled) return;
     peer.flushScheduled = true;
-    const wait = peer.cfg.mrai > 0 ? Math.max(0, peer.lastFlush + peer.cfg.mrai * 1000 - Date.now()) : 0;
+    const mrai = peer.cfg.mrai ?? (peer.ibgp ? 0 : EBGP_MRAI);
+    const wait = mrai > 0 ? Math.max(0, peer.lastFlush + mrai * 1000 - Date.now()) : 0;
     const run = () => {
       peer.flushScheduled = false;
       if (!peer.established || this.peers.get(peer.cfg.name) !== peer) return;
