@@ -12,11 +12,13 @@
 // attribute object, next hops); after drain they count as sent.
 // Memory: the sent state of a route is one table slot pointing at a shared,
 // reference-counted OutGroup (family, attrs, next hops); no object per route.
-// The queue is a Map in insertion order; it holds the callers' OutRoute
-// objects until drained (bounded by the session's backpressure).
+// The queue is an append-only array of changes plus a prefix table from
+// (prefix, path ID) to the change's index, so coalescing replaces the entry
+// in place and cancelling leaves a hole. (A Map keyed by prefix numbers was
+// the first version: IPv4 keys do not fit a Smi, so every operation boxed a
+// number and hashed it; this costs a typed-array probe instead.)
 
 import type { FamilyName, PathAttributes, Prefix } from '../wire/index.js';
-import { prefixKey } from './path.js';
 import { PathIdTable } from './prefix-table.js';
 
 export interface OutRoute {
@@ -48,24 +50,21 @@ function sameNextHop(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
-/** Queue key: the prefix key, plus the path ID when there is one. */
-function queueKey(p: Prefix): number | string {
-  const k = prefixKey(p);
-  return p.pathId === 0 ? k : `${k}#${p.pathId}`;
-}
-
 const matches = (g: OutGroup, family: FamilyName, attrs: PathAttributes, nextHop: readonly string[]): boolean =>
   g.attrs === attrs && g.family === family && sameNextHop(g.nextHop, nextHop);
 
 export class AdjRibOut {
   private readonly sentTable = new PathIdTable<OutGroup>();
-  private readonly queue = new Map<number | string, OutRoute | Withdrawal>();
+  private queue: (OutRoute | Withdrawal | undefined)[] = [];
+  private head = 0;
+  private live = 0;
+  private readonly index = new PathIdTable<number>();
   private readonly groups = new Map<PathAttributes, OutGroup | OutGroup[]>();
   private lastGroup: OutGroup | undefined;
 
   /** Queued changes. */
   get pending(): number {
-    return this.queue.size;
+    return this.live;
   }
 
   /** Routes sent (and not withdrawn). */
@@ -83,29 +82,52 @@ export class AdjRibOut {
   announce(r: OutRoute): void {
     const sent = this.sentTable.get(r.prefix);
     if (sent !== undefined && matches(sent, r.family, r.attrs, r.nextHop)) {
-      if (this.queue.size > 0) this.queue.delete(queueKey(r.prefix));
+      if (this.live > 0) this.cancel(r.prefix);
       return;
     }
-    this.queue.set(queueKey(r.prefix), r);
+    this.enqueue(r.prefix, r);
   }
 
   withdraw(prefix: Prefix, family: FamilyName): void {
     if (this.sentTable.get(prefix) === undefined) {
-      if (this.queue.size > 0) this.queue.delete(queueKey(prefix));
+      if (this.live > 0) this.cancel(prefix);
       return;
     }
-    this.queue.set(queueKey(prefix), new Withdrawal(prefix, family));
+    this.enqueue(prefix, new Withdrawal(prefix, family));
+  }
+
+  private enqueue(prefix: Prefix, c: OutRoute | Withdrawal): void {
+    const i = this.index.get(prefix);
+    if (i !== undefined) {
+      this.queue[i] = c;
+      return;
+    }
+    this.index.set(prefix, this.queue.length);
+    this.queue.push(c);
+    this.live++;
+  }
+
+  private cancel(prefix: Prefix): void {
+    const i = this.index.delete(prefix);
+    if (i === undefined) return;
+    this.queue[i] = undefined;
+    this.live--;
   }
 
   /** Takes up to `max` queued changes, grouped for packAnnouncements / packWithdrawals; they count as sent. */
   drain(max: number): DrainResult {
     const withdrawals = new Map<FamilyName, Prefix[]>();
     const announcements = new Map<OutGroup, Prefix[]>();
-    const all = max >= this.queue.size;
+    const all = max >= this.live;
+    const q = this.queue;
     let n = 0;
-    for (const [key, c] of this.queue) {
-      if (n++ >= max) break;
-      if (!all) this.queue.delete(key);
+    let i = this.head;
+    for (; i < q.length && n < max; i++) {
+      const c = q[i];
+      if (c === undefined) continue;
+      n++;
+      q[i] = undefined;
+      if (!all) this.index.delete(c.prefix);
       if (c instanceof Withdrawal) {
         const old = this.sentTable.delete(c.prefix);
         if (old !== undefined) this.unref(old);
@@ -118,11 +140,37 @@ export class AdjRibOut {
         push(announcements, g, c.prefix);
       }
     }
-    if (all) this.queue.clear();
+    this.live -= n;
+    if (all || this.live === 0) {
+      this.resetQueue();
+    } else {
+      this.head = i;
+      if (this.head > 65536 && this.head * 2 > q.length) this.compact();
+    }
     const out: DrainResult = { withdrawals: [], announcements: [] };
     for (const [family, prefixes] of withdrawals) out.withdrawals.push({ family, prefixes });
     for (const [g, prefixes] of announcements) out.announcements.push({ family: g.family, attrs: g.attrs, nextHop: g.nextHop, prefixes });
     return out;
+  }
+
+  private resetQueue(): void {
+    this.queue = [];
+    this.head = 0;
+    this.live = 0;
+    this.index.clear();
+  }
+
+  /** Drop the drained head of the queue and renumber the index. */
+  private compact(): void {
+    const rest = this.queue.slice(this.head);
+    this.queue = [];
+    this.head = 0;
+    this.index.clear();
+    for (const c of rest) {
+      if (c === undefined) continue;
+      this.index.set(c.prefix, this.queue.length);
+      this.queue.push(c);
+    }
   }
 
   /** What was sent for (prefix, path ID). */
@@ -133,14 +181,15 @@ export class AdjRibOut {
 
   /** The queued change for (prefix, path ID): a route, 'withdraw', or undefined. */
   queued(prefix: Prefix): OutRoute | 'withdraw' | undefined {
-    const c = this.queue.get(queueKey(prefix));
+    const i = this.index.get(prefix);
+    const c = i === undefined ? undefined : this.queue[i];
     return c instanceof Withdrawal ? 'withdraw' : c;
   }
 
   /** Session down: forget what was sent and what was queued. */
   clear(): void {
     this.sentTable.clear();
-    this.queue.clear();
+    this.resetQueue();
     this.groups.clear();
     this.lastGroup = undefined;
   }
