@@ -3,9 +3,9 @@
 // dial (with per-peer local address and port), send OPEN/KEEPALIVE/
 // NOTIFICATION, drop the connection. Messages become FSM events; KEEPALIVE
 // and UPDATE restart the hold timer at receipt, before queueing.
-// Connection collisions (RFC 4271 §6.8): an incoming connection while one is
-// in OpenSent/OpenConfirm is held (we send nothing on it) until its OPEN
-// arrives; the connection
+// Connection collisions (RFC 4271 §6.8): an incoming connection while our
+// own is dialling or in OpenSent/OpenConfirm is held (we send nothing on it)
+// until its OPEN arrives; the connection
 // opened by the speaker with the higher BGP Identifier survives, the other gets
 // Cease/Connection Collision Resolution. Against an Established session the
 // new connection is refused the same way.
@@ -95,20 +95,22 @@ export class PeerSession {
   accept(conn: Connection): void {
     const st = this.state;
     if (this.stopped || st === 'Idle') {
-      refuse(conn, CeaseSubcode.CONNECTION_REJECTED);
+      this.refuse(conn, CeaseSubcode.CONNECTION_REJECTED);
       return;
     }
-    if (st === 'Connect' || st === 'Active') {
-      this.cancelDial();
+    if ((st === 'Connect' || st === 'Active') && !this.dialing && !this.conn) {
       this.adopt(conn);
       this.driver.dispatch({ type: 'TcpConnected' });
       return;
     }
     if (st === 'Established' || this.pending) {
-      refuse(conn, CeaseSubcode.CONNECTION_COLLISION_RESOLUTION);
+      this.refuse(conn, CeaseSubcode.CONNECTION_COLLISION_RESOLUTION);
       return;
     }
-    // OpenSent / OpenConfirm: hold the new connection until its OPEN tells us who wins
+    // Our own dial is in flight (Connect) or up (OpenSent / OpenConfirm): hold
+    // the new connection until its OPEN tells us who wins. Taking it at once
+    // and dropping our dial livelocks when both sides dial simultaneously:
+    // each drops the connection the other one kept.
     const held: { conn: Connection; messages: [DecodeResult, Buffer][] } = { conn, messages: [] };
     this.pending = held;
     conn.attach({
@@ -132,7 +134,13 @@ export class PeerSession {
     const keepIncoming = existingOutgoing ? remote > local : local > remote;
     if (!keepIncoming) {
       this.pending = undefined;
-      refuse(held.conn, CeaseSubcode.CONNECTION_COLLISION_RESOLUTION);
+      this.refuse(held.conn, CeaseSubcode.CONNECTION_COLLISION_RESOLUTION);
+      return;
+    }
+    if (!this.conn) {
+      // our dial has not connected yet: abandon it and continue on the held connection
+      this.cancelDial();
+      this.takePending();
       return;
     }
     this.driver.dispatch({ type: 'CollisionDump' });
@@ -141,6 +149,15 @@ export class PeerSession {
     // the held connection is taken here
     this.driver.dispatch({ type: 'ManualStart' });
     if (this.pending === held) this.takePending();
+  }
+
+  /** Close a connection we do not use, telling the peer why (Cease). */
+  private refuse(conn: Connection, subcode: number): void {
+    const n = { code: ErrorCode.CEASE, subcode, data: Buffer.alloc(0) };
+    this.counters.notificationsOut++;
+    this.events.onNotificationSent?.(this, n);
+    conn.write(encodeNotification(n));
+    conn.close();
   }
 
   private takePending(): void {
@@ -264,12 +281,8 @@ export class PeerSession {
       if (this.dialing !== sock) return;
       this.dialing = undefined;
       sock.destroy();
+      if (this.pending) return this.takePending();
       this.driver.dispatch({ type: 'TcpFailed', reason: `connect to ${address}:${port} failed: ${err.message}` });
     });
   }
-}
-
-function refuse(conn: Connection, subcode: number): void {
-  conn.write(encodeNotification({ code: ErrorCode.CEASE, subcode, data: Buffer.alloc(0) }));
-  conn.close();
 }

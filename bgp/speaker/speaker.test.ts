@@ -96,3 +96,26 @@ describe('two speakers over loopback', () => {
     expect(b.peerStatus()[0]).toMatchObject({ received: 1, accepted: 0 });
   });
 });
+
+describe('connection collision (RFC 4271 §6.8)', () => {
+  it('two active speakers dialling each other at once: one connection survives, the other gets Cease/7', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const mk = (me: 1 | 2) => new Speaker({
+      routerId: `198.18.0.${me}`, asn: 65000 + me, listen: [{ address: `127.0.0.${me}`, port }], multipath: false, alwaysCompareMed: false,
+      peers: [peerConfig({ name: 'other', address: `127.0.0.${3 - me}`, port, localAddress: `127.0.0.${me}`, asn: 65003 - me, import: 'accept-all', export: 'accept-all', connectRetryTime: 1 })],
+      policies: [], originate: [{ prefix: `100.64.${me}.0/26` }],
+    });
+    const a = mk(1);
+    const b = mk(2);
+    live.push(a, b);
+    await Promise.all([a.start(), b.start()]);
+    await until('both Established', () => a.peerStatus()[0]?.state === 'Established' && b.peerStatus()[0]?.state === 'Established', 15000);
+    await until('routes both ways', () => best(a, '100.64.2.0/26') !== undefined && best(b, '100.64.1.0/26') !== undefined);
+    const sent = a.peerStatus()[0]!.messages.notificationsOut + b.peerStatus()[0]!.messages.notificationsOut;
+    expect(sent, 'one side resolved a collision with a NOTIFICATION').toBeGreaterThanOrEqual(1);
+    // stays up: the losing connection does not take the session down
+    const since = a.peerStatus()[0]!.since;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(a.peerStatus()[0]).toMatchObject({ state: 'Established', since });
+  });
+});
