@@ -130,6 +130,22 @@ function defined<T extends Record<string, unknown>>(o: T): Partial<{ [K in keyof
 export interface DaemonConfig {
   readonly speaker: SpeakerConfig;
   readonly control?: string;
+  /** The gRPC API (bgp/api): a unix socket and optionally a loopback TCP address. */
+  readonly api?: { readonly socket: string; readonly tcp?: string };
+}
+
+function apiConfig(c: Checker, v: unknown): DaemonConfig['api'] {
+  const o = c.obj(v, ['api']);
+  if (!o) return undefined;
+  c.unknownKeys(o, ['socket', 'tcp'], ['api']);
+  const socket = c.str(o.socket, ['api', 'socket']);
+  let tcp: string | undefined;
+  if (o.tcp !== undefined) {
+    const m = typeof o.tcp === 'string' ? /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost):(\d{1,5})$/.exec(o.tcp) : null;
+    if (!m || Number(m[2]) > 65535) c.bad(['api', 'tcp'], `must be a loopback address and port like 127.0.0.1:50051 or [::1]:50051 (got ${JSON.stringify(o.tcp)})`);
+    else tcp = o.tcp as string;
+  }
+  return socket ? { socket, ...(tcp ? { tcp } : {}) } : undefined;
 }
 
 /** Validate an already-parsed document; problems carry field paths. */
@@ -137,7 +153,7 @@ export function validateConfig(doc: unknown): { config?: DaemonConfig; problems:
   const c = new Checker();
   const o = c.obj(doc, []);
   if (!o) return { problems: c.problems };
-  c.unknownKeys(o, ['routerId', 'asn', 'listen', 'control', 'multipath', 'alwaysCompareMed', 'peers', 'policies', 'originate', 'hostname'], []);
+  c.unknownKeys(o, ['routerId', 'asn', 'listen', 'control', 'api', 'multipath', 'alwaysCompareMed', 'peers', 'policies', 'originate', 'hostname'], []);
   const routerId = c.ipv4(o.routerId, ['routerId']);
   const asn = c.asn(o.asn, ['asn']);
   const listen = o.listen === undefined ? [{ address: '::', port: 179 }] : (c.list(o.listen, ['listen']) ?? []).map((l, i) => {
@@ -167,12 +183,13 @@ export function validateConfig(doc: unknown): { config?: DaemonConfig; problems:
   const multipath = o.multipath === undefined ? false : c.bool(o.multipath, ['multipath']);
   const alwaysCompareMed = o.alwaysCompareMed === undefined ? false : c.bool(o.alwaysCompareMed, ['alwaysCompareMed']);
   const control = o.control === undefined ? undefined : c.str(o.control, ['control']);
+  const api = o.api === undefined ? undefined : apiConfig(c, o.api);
   if (c.problems.length || !routerId || asn === undefined) return { problems: c.problems };
   const speaker: SpeakerConfig = {
     routerId, asn, listen, multipath: multipath ?? false, alwaysCompareMed: alwaysCompareMed ?? false, peers,
     policies: o.policies ?? [], originate: originated, ...(typeof o.hostname === 'string' ? { hostname: o.hostname } : {}),
   };
-  return { config: { speaker, ...(control ? { control } : {}) }, problems: [] };
+  return { config: { speaker, ...(control ? { control } : {}), ...(api ? { api } : {}) }, problems: [] };
 }
 
 function parsePath(s: string): Path {

@@ -3,9 +3,12 @@
 // Logs are pino JSON on stdout (peer state changes, NOTIFICATIONs in words).
 // SIGHUP re-reads the config and applies the difference without dropping
 // unchanged sessions; a bad new config is reported and the old one kept.
+// The gRPC API (bgp/api, config `api:`) serves on a unix socket (0660);
+// the line-protocol `control:` socket stays for the test harness.
 // SIGTERM/SIGINT send Cease/Administrative Shutdown to every peer and exit.
 
 import pino from 'pino';
+import { serveApi } from '../api/index.js';
 import { Speaker } from '../speaker/index.js';
 import { ConfigError, loadConfig } from './config.js';
 import { serveControl } from './control.js';
@@ -43,6 +46,8 @@ async function main(argv: string[]): Promise<void> {
   await sp.start();
   log.info({ asn: cfg.speaker.asn, routerId: cfg.speaker.routerId, listen: cfg.speaker.listen, peers: cfg.speaker.peers.length }, 'bgpd started');
   const control = cfg.control ? serveControl(sp, cfg.control) : undefined;
+  const api = cfg.api ? await serveApi(sp, cfg.api) : undefined;
+  if (api) log.info({ socket: api.socket, ...(api.tcpPort !== undefined ? { tcpPort: api.tcpPort } : {}) }, 'gRPC API listening');
 
   process.on('SIGHUP', () => {
     try {
@@ -57,6 +62,7 @@ async function main(argv: string[]): Promise<void> {
     log.info({ signal: sig }, 'shutting down');
     await sp.stop(`bgpd stopped (${sig})`);
     control?.close();
+    await api?.close();
     setTimeout(() => process.exit(0), 200).unref();
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

@@ -88,6 +88,7 @@ export class Speaker {
     peer.session.stop(shutdownNotification(2, 'peer de-configured'));
     this.peers.delete(name);
     this.byAddress.delete(normalise(peer.cfg.address));
+    this.adminDown.delete(name);
   }
 
   /** Apply a changed peer config: session parameters reset the session, policies do not. */
@@ -152,6 +153,51 @@ export class Speaker {
         peer.session.sendRaw(encodeRouteRefresh({ afi: row.afi, safi: row.safi, subtype: 0 }));
       }
     }
+  }
+
+  // ---- operator controls (the gRPC API's enable/disable/reset) --------------
+
+  private readonly adminDown = new Set<string>();
+
+  /** A peer's configuration, by name; undefined when there is none. */
+  peerConfig(name: string): PeerConfig | undefined {
+    return this.peers.get(name)?.cfg;
+  }
+
+  /** Disabled by disablePeer (and not yet enabled again). */
+  isAdminDown(name: string): boolean {
+    return this.adminDown.has(name);
+  }
+
+  /** Administrative shutdown (Cease 6/2 with the message) until enablePeer. */
+  disablePeer(name: string, message = 'administratively disabled'): void {
+    const peer = this.mustPeer(name);
+    this.adminDown.add(name);
+    peer.session.stop(shutdownNotification(2, message));
+  }
+
+  enablePeer(name: string): void {
+    const peer = this.mustPeer(name);
+    this.adminDown.delete(name);
+    if (this.running) peer.session.start();
+  }
+
+  /** Administrative reset (Cease 6/4), then connect again unless disabled. */
+  resetPeer(name: string, message = 'administrative reset'): void {
+    const peer = this.mustPeer(name);
+    peer.session.stop(shutdownNotification(4, message));
+    if (this.running && !this.adminDown.has(name)) peer.session.start();
+  }
+
+  /** Prefixes this speaker originates (config and originate()). */
+  originatedCount(): number {
+    return this.originated.size;
+  }
+
+  private mustPeer(name: string): Peer {
+    const peer = this.peers.get(name);
+    if (!peer) throw new Error(`no peer named ${name}`);
+    return peer;
   }
 
   peerStatus(): PeerStatus[] {
