@@ -33,7 +33,7 @@ describe('bgp.v1 over a unix socket', () => {
 
   it('global status and health', async () => {
     const g = await f.client.call('getGlobal', {});
-    expect(g).toMatchObject({ routerId: '198.18.0.1', asn: 65001, peers: 5, establishedPeers: 1, originatedPrefixes: 2 });
+    expect(g).toMatchObject({ routerId: '198.18.0.1', asn: 65001, peers: 7, establishedPeers: 1, originatedPrefixes: 2 });
     const h = await f.client.check();
     expect(h.status).toBe(CheckResponse_ServingStatus.SERVING_STATUS_NOT_READY);
     expect(h.reasons.join('\n')).toContain('peer passive (127.0.0.4) is Active');
@@ -41,10 +41,13 @@ describe('bgp.v1 over a unix socket', () => {
 
   it('lists and gets peers with their states', async () => {
     const { peers } = await f.client.call('listPeers', {});
-    expect(peers.map((p) => p.conf?.name)).toEqual(['b', 'passive', 'down', 'v6', 'off']);
+    expect(peers.map((p) => p.conf?.name)).toEqual(['b', 'passive', 'down', 'v6', 'off', 'mute', 'noka']);
     const b = peers[0]!;
     expect(b.state).toMatchObject({ sessionState: SessionState.SESSION_STATE_ESTABLISHED, accepted: 1 });
     expect(peers[1]!.state?.sessionState).toBe(SessionState.SESSION_STATE_ACTIVE);
+    expect(peers[4]!.state?.sessionState).toBe(SessionState.SESSION_STATE_IDLE);
+    expect(peers[5]!.state?.sessionState).toBe(SessionState.SESSION_STATE_OPEN_SENT);
+    expect(peers[6]!.state?.sessionState).toBe(SessionState.SESSION_STATE_OPEN_CONFIRM);
     const byAddr = await f.client.call('getPeer', { name: '127.0.0.2' });
     expect(byAddr.peer?.conf?.name).toBe('b');
   });

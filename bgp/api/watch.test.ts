@@ -25,9 +25,9 @@ describe('Watch', () => {
     await until('in-sync', () => events.some((e) => e.inSync));
     const sync = events.findIndex((e) => e.inSync);
     const snapshot = events.slice(0, sync);
-    expect(snapshot.filter((e) => e.peer).map((e) => e.peer!.conf!.name)).toEqual(['b', 'passive', 'down', 'v6', 'off']);
+    expect(snapshot.filter((e) => e.peer).map((e) => e.peer!.conf!.name)).toEqual(['b', 'passive', 'down', 'v6', 'off', 'mute', 'noka']);
     expect(snapshot.filter((e) => e.bestPath).map((e) => e.bestPath!.prefix).sort()).toEqual(['100.64.1.0/26', '100.64.2.0/26', '2001:db8:1::/48']);
-    expect(events[sync]!.inSync).toEqual({ peers: 5, paths: 3 });
+    expect(events[sync]!.inSync).toEqual({ peers: 7, paths: 3 });
     // churn: 15k changes in bursts of 3000 (each well past the transport's
     // buffers, within the queue); the client reads as fast as it can
     for (let i = 0; i < 10_000; i += 2000) {

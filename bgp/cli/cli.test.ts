@@ -68,7 +68,7 @@ describe('ctl', () => {
     let r = await ctl('bgp', 'originate', '100.64.7.0/33');
     expect(r).toMatchObject({ code: 1, err: 'ctl: INVALID_ARGUMENT: prefix: "100.64.7.0/33" is not a prefix (expected e.g. 100.64.0.0/26 or 2001:db8::/64)' });
     r = await ctl('bgp', 'peers', 'ghost');
-    expect(r.err).toBe('ctl: NOT_FOUND: no peer named "ghost" (known peers: b, passive, down, v6, off)');
+    expect(r.err).toBe('ctl: NOT_FOUND: no peer named "ghost" (known peers: b, passive, down, v6, off, mute, noka)');
     r = await ctl('bgp', 'routes', '--table', 'adj-in');
     expect(r).toMatchObject({ code: 2, err: 'ctl: --table adj-in needs --peer NAME' });
     r = await ctl('bgp', 'frobnicate');
@@ -88,6 +88,6 @@ describe('ctl', () => {
   it('bin/ctl.js runs the CLI', async () => {
     const bin = join(import.meta.dirname, '..', '..', 'bin', 'ctl.js');
     const { stdout } = await promisify(execFile)(process.execPath, [bin, 'bgp', 'peers', '-o', 'json'], { env: { ...process.env, L3MESH_BGPD_SOCKET: f.socket } });
-    expect((JSON.parse(stdout) as { name: string }[]).map((p) => p.name)).toEqual(['b', 'passive', 'down', 'v6', 'off']);
+    expect((JSON.parse(stdout) as { name: string }[]).map((p) => p.name)).toEqual(['b', 'passive', 'down', 'v6', 'off', 'mute', 'noka']);
   });
 });
