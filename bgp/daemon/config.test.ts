@@ -73,4 +73,27 @@ peers:
     expect(p).toContain('bgpd.yaml:5: peers[1].name: duplicate peer name tor');
     expect(p).toContain('bgpd.yaml:5: peers[1].address: duplicate peer address 198.18.1.1');
   });
+
+  it('route reflection: routeReflectorClient, clusterId and clientToClientReflection', () => {
+    const rr = `routerId: 198.18.0.1
+asn: 65000
+clusterId: 10.255.0.1
+clientToClientReflection: false
+peers:
+  - { name: c1, address: 198.18.1.1, asn: 65000, routeReflectorClient: true }
+  - { name: n1, address: 198.18.1.2, asn: 65000 }
+`;
+    const c = loadConfig('bgpd.yaml', rr);
+    expect(c.speaker).toMatchObject({ clusterId: '10.255.0.1', clientToClientReflection: false });
+    expect(c.speaker.peers[0]!.routeReflectorClient).toBe(true);
+    expect(c.speaker.peers[1]!.routeReflectorClient).toBeUndefined();
+    expect(loadConfig('bgpd.yaml', GOOD).speaker.clusterId).toBeUndefined();
+    const p = problems(rr.replace('clusterId: 10.255.0.1', 'clusterId: 10.255.0.300').replace('clientToClientReflection: false', 'clientToClientReflection: no')
+      .replace('routeReflectorClient: true', 'routeReflectorClient: "yes"'));
+    expect(p).toContain('bgpd.yaml:3: clusterId: must be a dotted-quad IPv4 address (got "10.255.0.300")');
+    expect(p).toContain('bgpd.yaml:4: clientToClientReflection: must be true or false (got "no")');
+    expect(p).toContain('bgpd.yaml:6: peers[0].routeReflectorClient: must be true or false (got "yes")');
+    expect(problems(rr.replace('asn: 65000, routeReflectorClient', 'asn: 65001, routeReflectorClient')))
+      .toContain('bgpd.yaml:6: peers[0].routeReflectorClient: only an iBGP peer (asn 65000) can be a route-reflector client');
+  });
 });

@@ -65,7 +65,7 @@ class Checker {
 }
 
 const PEER_KEYS = ['name', 'address', 'asn', 'port', 'localAddress', 'passive', 'holdTime', 'keepaliveTime', 'connectRetryTime', 'delayOpenTime',
-  'families', 'requiredFamilies', 'import', 'export', 'nextHop', 'allowasIn', 'mrai'] as const;
+  'families', 'requiredFamilies', 'import', 'export', 'nextHop', 'allowasIn', 'mrai', 'routeReflectorClient'] as const;
 
 function peer(c: Checker, v: unknown, path: Path): PeerConfig | undefined {
   const o = c.obj(v, path);
@@ -101,6 +101,7 @@ function peer(c: Checker, v: unknown, path: Path): PeerConfig | undefined {
       nextHop,
       allowasIn: opt('allowasIn', (x, p) => c.int(x, p, 0, 10)),
       mrai: opt('mrai', (x, p) => (typeof x === 'number' && x >= 0 && x <= 600 ? x : c.bad(p, `must be seconds from 0 to 600 (got ${JSON.stringify(x)})`))),
+      routeReflectorClient: opt('routeReflectorClient', (x, p) => c.bool(x, p)),
     }),
   };
   return pc;
@@ -153,7 +154,8 @@ export function validateConfig(doc: unknown): { config?: DaemonConfig; problems:
   const c = new Checker();
   const o = c.obj(doc, []);
   if (!o) return { problems: c.problems };
-  c.unknownKeys(o, ['routerId', 'asn', 'listen', 'control', 'api', 'multipath', 'alwaysCompareMed', 'peers', 'policies', 'originate', 'hostname'], []);
+  c.unknownKeys(o, ['routerId', 'asn', 'listen', 'control', 'api', 'multipath', 'alwaysCompareMed', 'peers', 'policies', 'originate', 'hostname',
+    'clusterId', 'clientToClientReflection'], []);
   const routerId = c.ipv4(o.routerId, ['routerId']);
   const asn = c.asn(o.asn, ['asn']);
   const listen = o.listen === undefined ? [{ address: '::', port: 179 }] : (c.list(o.listen, ['listen']) ?? []).map((l, i) => {
@@ -184,10 +186,16 @@ export function validateConfig(doc: unknown): { config?: DaemonConfig; problems:
   const alwaysCompareMed = o.alwaysCompareMed === undefined ? false : c.bool(o.alwaysCompareMed, ['alwaysCompareMed']);
   const control = o.control === undefined ? undefined : c.str(o.control, ['control']);
   const api = o.api === undefined ? undefined : apiConfig(c, o.api);
+  const clusterId = o.clusterId === undefined ? undefined : c.ipv4(o.clusterId, ['clusterId']);
+  const clientToClientReflection = o.clientToClientReflection === undefined ? undefined : c.bool(o.clientToClientReflection, ['clientToClientReflection']);
+  peers.forEach((p, i) => {
+    if (p.routeReflectorClient && asn !== undefined && p.asn !== asn) c.bad(['peers', i, 'routeReflectorClient'], `only an iBGP peer (asn ${asn}) can be a route-reflector client`);
+  });
   if (c.problems.length || !routerId || asn === undefined) return { problems: c.problems };
   const speaker: SpeakerConfig = {
     routerId, asn, listen, multipath: multipath ?? false, alwaysCompareMed: alwaysCompareMed ?? false, peers,
     policies: o.policies ?? [], originate: originated, ...(typeof o.hostname === 'string' ? { hostname: o.hostname } : {}),
+    ...defined({ clusterId, clientToClientReflection }),
   };
   return { config: { speaker, ...(control ? { control } : {}), ...(api ? { api } : {}) }, problems: [] };
 }

@@ -3,7 +3,9 @@
 // Calico/BIRD users expect: hold 90 s, keepalive hold/3, connect retry 5 s,
 // eBGP next-hop-self, iBGP next hop unchanged, RFC 8212 for eBGP, MRAI 0
 // for iBGP and a 100 ms batching window for eBGP (not RFC 4271's 30 s, a
-// known cause of slow convergence).
+// known cause of slow convergence). Route reflection (RFC 4456) is off
+// until a peer is marked routeReflectorClient; the cluster ID defaults to the
+// router ID and client-to-client reflection to on.
 
 import type { FamilyName } from '../wire/index.js';
 
@@ -31,6 +33,8 @@ export interface PeerConfig {
   readonly allowasIn: number;
   /** Minimum seconds between UPDATE batches to this peer; default 0 for iBGP, 0.1 for eBGP. */
   readonly mrai?: number;
+  /** RFC 4456: this iBGP peer is a route-reflector client of ours. Default false. */
+  readonly routeReflectorClient?: boolean;
 }
 
 export interface OriginateConfig {
@@ -55,6 +59,10 @@ export interface SpeakerConfig {
   readonly originate: readonly OriginateConfig[];
   /** Announced in the FQDN capability. */
   readonly hostname?: string;
+  /** RFC 4456 cluster ID (dotted quad) used when reflecting; default: the router ID. */
+  readonly clusterId?: string;
+  /** Reflect routes from one client to the other clients; default true (false when clients are fully meshed). */
+  readonly clientToClientReflection?: boolean;
 }
 
 export const PEER_DEFAULTS = {

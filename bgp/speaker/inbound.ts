@@ -5,8 +5,10 @@
 //   attribute-discard   nothing to do (the attribute is already gone)
 // Then per route: RFC 6793 merge on 2-octet sessions; eBGP hygiene (LOCAL_PREF,
 // ORIGINATOR_ID, CLUSTER_LIST dropped, first AS must be the peer's); AS-path
-// loop detection with allowas-in; ORIGINATOR_ID loop (RFC 4456 §8); import
-// policy (eBGP without one: reject, RFC 8212); then Adj-RIB-In and Loc-RIB.
+// loop detection with allowas-in; reflection loops from iBGP peers (RFC 4456
+// §8: ORIGINATOR_ID is our router ID, or CLUSTER_LIST holds our cluster ID;
+// treated as withdraw and counted as rejected); import policy (eBGP without
+// one: reject, RFC 8212); then Adj-RIB-In and Loc-RIB.
 
 import { AttrInterner, LocRib, type Path, type RibDelta } from '../rib/index.js';
 import { applyPolicy } from '../policy/index.js';
@@ -16,6 +18,8 @@ import type { Peer } from './peer.js';
 export interface InboundContext {
   readonly localAs: number;
   readonly routerId: string;
+  /** RFC 4456 cluster ID (the router ID unless configured). */
+  readonly clusterId: string;
   readonly locRib: LocRib;
   readonly interner: AttrInterner;
 }
@@ -46,7 +50,14 @@ function loopOrFirstAs(peer: Peer, a: PathAttributes, ctx: InboundContext): stri
     const first = path[0];
     if (first && first.type === 2 && first.asns[0] !== peer.cfg.asn) return `first AS ${first.asns[0]} is not the peer's AS ${peer.cfg.asn}`;
   }
-  if (peer.ibgp && a.originatorId === ctx.routerId) return 'ORIGINATOR_ID is our router ID';
+  return undefined;
+}
+
+/** RFC 4456 §8: a reflected route that has looped back to us (iBGP only; eBGP hygiene drops both attributes). */
+function reflectionLoop(peer: Peer, a: PathAttributes, ctx: InboundContext): string | undefined {
+  if (!peer.ibgp) return undefined;
+  if (a.originatorId === ctx.routerId) return 'ORIGINATOR_ID is our router ID';
+  if (a.clusterList?.includes(ctx.clusterId)) return `CLUSTER_LIST contains our cluster ID ${ctx.clusterId}`;
   return undefined;
 }
 
@@ -104,10 +115,12 @@ export function processUpdate(peer: Peer, u: UpdateMessage, errors: readonly Wir
   if (groups.length === 0) return res;
 
   const attrs = hygiene(peer, u.attrs, session.wire.rx.as4);
-  const refuse = withdrawAll ? 'malformed UPDATE (RFC 7606 treat-as-withdraw)' : loopOrFirstAs(peer, attrs, ctx);
+  const rrLoop = withdrawAll ? undefined : reflectionLoop(peer, attrs, ctx);
+  const refuse = withdrawAll ? 'malformed UPDATE (RFC 7606 treat-as-withdraw)' : (loopOrFirstAs(peer, attrs, ctx) ?? rrLoop);
   for (const g of groups) {
     for (const prefix of g.nlri) {
       if (refuse) {
+        if (refuse === rrLoop) peer.rejected++;
         withdrawOne(peer, prefix, ctx, deltas);
         continue;
       }

@@ -1,8 +1,15 @@
 // Routes sent to a peer (RFC 4271 §9.1.3, §5.1): which best paths a peer gets
 // and with which attributes, then packing and sending with backpressure.
-//   - never back to the peer it came from; iBGP-learned not to iBGP peers
-//     (route reflection comes as export policy later); NO_ADVERTISE to nobody,
+//   - never back to the peer it came from; NO_ADVERTISE to nobody,
 //     NO_EXPORT / NO_EXPORT_SUBCONFED not to eBGP peers (RFC 1997)
+//   - iBGP-learned to iBGP peers only by route reflection (RFC 4456 §6):
+//     from a client to the other clients (unless client-to-client reflection
+//     is off) and to non-clients; from a non-client to clients only. With no
+//     client configured this is plain iBGP: never iBGP to iBGP. A reflected
+//     route gets ORIGINATOR_ID (the originating peer's router ID, if absent)
+//     and our cluster ID prepended to CLUSTER_LIST; its next hop and other
+//     attributes stay as received (the peer's nextHop setting does not apply;
+//     an explicit export-policy next hop still does)
 //   - eBGP: our AS prepended, LOCAL_PREF, ORIGINATOR_ID and CLUSTER_LIST
 //     removed, MED only for routes we originate (not passed across ASes),
 //     next hop self unless configured otherwise
@@ -16,7 +23,7 @@
 // socket says to wait for 'drain'. End-of-RIB follows the initial table.
 
 import { applyPolicy } from '../policy/index.js';
-import type { AttrInterner, OutRoute, Path } from '../rib/index.js';
+import type { AttrInterner, OutRoute, Path, PathSource } from '../rib/index.js';
 import {
   encodeUpdate, endOfRib, familyByName, isIpv6Text, packAnnouncements, packWithdrawals,
   type FamilyName, type PathAttributes,
@@ -33,13 +40,36 @@ const DRAIN_BATCH = 1 << 20;
 
 export interface OutboundContext {
   readonly localAs: number;
+  readonly routerId: string;
+  /** RFC 4456 cluster ID (the router ID unless configured). */
+  readonly clusterId: string;
+  /** Reflect client routes to other clients. */
+  readonly clientToClient: boolean;
+  /** The source is a peer configured as our route-reflector client. */
+  isClient(source: PathSource): boolean;
   readonly interner: AttrInterner;
   /** Our address toward this peer for `family` (next hop self). */
   selfAddress(peer: Peer, family: FamilyName): string | undefined;
 }
 
-function baseAttributes(peer: Peer, path: Path, ctx: OutboundContext): PathAttributes {
+/** Whether an iBGP-learned path may be reflected to iBGP peer `peer` (RFC 4456 §6). */
+function mayReflect(peer: Peer, path: Path, ctx: OutboundContext): boolean {
+  const toClient = peer.cfg.routeReflectorClient === true;
+  if (ctx.isClient(path.source) ? toClient && !ctx.clientToClient : !toClient) return false;
+  // the originator would drop it anyway (§8); don't send it
+  return (path.attrs.originatorId ?? path.source.routerId) !== peer.source.routerId;
+}
+
+function baseAttributes(peer: Peer, path: Path, ctx: OutboundContext, reflect = false): PathAttributes {
   const a = path.attrs;
+  if (reflect) {
+    return {
+      ...a,
+      ...(a.localPref === undefined ? { localPref: 100 } : {}),
+      originatorId: a.originatorId ?? path.source.routerId,
+      clusterList: [ctx.clusterId, ...(a.clusterList ?? [])],
+    };
+  }
   if (peer.ibgp) {
     return a.localPref === undefined ? { ...a, localPref: 100 } : a;
   }
@@ -55,17 +85,28 @@ function baseAttributes(peer: Peer, path: Path, ctx: OutboundContext): PathAttri
 export function exportRoute(peer: Peer, path: Path | undefined, ctx: OutboundContext): OutRoute | undefined {
   if (!path || path.source.id === peer.source.id) return undefined;
   if (!peer.families.includes(path.family)) return undefined;
-  if (peer.ibgp && path.source.ibgp && !path.source.local) return undefined;
+  const reflect = peer.ibgp && path.source.ibgp && !path.source.local;
+  if (reflect && !mayReflect(peer, path, ctx)) return undefined;
   const comms = path.attrs.communities;
   if (comms && (comms.includes(NO_ADVERTISE) || (!peer.ibgp && (comms.includes(NO_EXPORT) || comms.includes(NO_EXPORT_SUBCONFED))))) return undefined;
 
-  const memoBase = peer.baseMemo[path.source.local ? 1 : 0];
-  let base = memoBase.get(path.attrs);
-  if (!base) memoBase.set(path.attrs, (base = baseAttributes(peer, path, ctx)));
+  let base: PathAttributes | undefined;
+  if (reflect) {
+    // ORIGINATOR_ID depends on the source when the route has none: memo per originator
+    const originator = path.attrs.originatorId ?? path.source.routerId;
+    let byOriginator = peer.reflectMemo.get(path.attrs);
+    if (!byOriginator) peer.reflectMemo.set(path.attrs, (byOriginator = new Map()));
+    base = byOriginator.get(originator);
+    if (!base) byOriginator.set(originator, (base = baseAttributes(peer, path, ctx, true)));
+  } else {
+    const memoBase = peer.baseMemo[path.source.local ? 1 : 0];
+    base = memoBase.get(path.attrs);
+    if (!base) memoBase.set(path.attrs, (base = baseAttributes(peer, path, ctx)));
+  }
   const r = applyPolicy(peer.exportPolicy, { prefix: path.prefix, family: path.family, attrs: base, nextHop: path.nextHop }, { localAs: ctx.localAs, direction: 'export' });
   if (!r.accept) return undefined;
 
-  const mode = r.nextHop === 'self' ? 'self' : Array.isArray(r.nextHop) ? undefined : (peer.cfg.nextHop ?? (peer.ibgp ? 'keep' : 'self'));
+  const mode = r.nextHop === 'self' ? 'self' : Array.isArray(r.nextHop) ? undefined : reflect ? 'keep' : (peer.cfg.nextHop ?? (peer.ibgp ? 'keep' : 'self'));
   let nextHop: readonly string[];
   if (Array.isArray(r.nextHop)) nextHop = r.nextHop;
   else if (mode === 'self' || path.nextHop.length === 0) {

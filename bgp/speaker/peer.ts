@@ -14,6 +14,8 @@ export class Peer {
   readonly adjOut = new AdjRibOut();
   /** Outbound attributes before policy, by interned input (index 1: our own routes). */
   baseMemo: [WeakMap<PathAttributes, PathAttributes>, WeakMap<PathAttributes, PathAttributes>] = [new WeakMap(), new WeakMap()];
+  /** Reflected (RFC 4456) attributes before policy: interned input → (ORIGINATOR_ID → attributes). */
+  reflectMemo = new WeakMap<PathAttributes, Map<string, PathAttributes>>();
   /** Outbound attribute memo: attrs after policy → (next-hop key → interned output attrs). */
   exportMemo = new WeakMap<PathAttributes, Map<string, PathAttributes>>();
   /** Families still owing an End-of-RIB after the initial table. */
@@ -51,6 +53,7 @@ export class Peer {
     this.adjOut.clear();
     this.exportMemo = new WeakMap();
     this.baseMemo = [new WeakMap(), new WeakMap()];
+    this.reflectMemo = new WeakMap();
     this.eorPending.clear();
     this.eorReceived.clear();
     this.initialDumpDone = false;

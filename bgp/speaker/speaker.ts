@@ -33,19 +33,28 @@ export class Speaker {
   private readonly watchers = new Watchers();
   private readonly listener: Listener;
   private nextSourceId = 1;
-  private readonly out: OutboundContext;
+  private readonly bySource = new Map<number, Peer>();
+  private out: OutboundContext;
   private running = false;
 
   constructor(private cfg: SpeakerConfig, opts: { logger?: Logger } = {}) {
     this.log = opts.logger ?? pino({ level: 'silent' });
     this.locRib = new LocRib({ multipath: cfg.multipath, alwaysCompareMed: cfg.alwaysCompareMed });
     this.listener = new Listener((c) => this.onIncoming(c), (a, err) => this.log.error({ address: a.address, port: a.port, err: err.message }, 'listener error'));
-    this.out = {
+    this.out = this.outboundContext(cfg);
+    this.compilePolicies(cfg.policies);
+  }
+
+  private outboundContext(cfg: SpeakerConfig): OutboundContext {
+    return {
       localAs: cfg.asn,
+      routerId: cfg.routerId,
+      clusterId: cfg.clusterId ?? cfg.routerId,
+      clientToClient: cfg.clientToClientReflection ?? true,
+      isClient: (source) => this.bySource.get(source.id)?.cfg.routeReflectorClient === true,
       interner: this.interner,
       selfAddress: (peer, family) => this.selfAddress(peer, family),
     };
-    this.compilePolicies(cfg.policies);
   }
 
   get config(): SpeakerConfig { return this.cfg; }
@@ -79,6 +88,7 @@ export class Speaker {
     const peer = new Peer(pc, source, session, this.policyFor(pc, 'import'), this.policyFor(pc, 'export'));
     this.peers.set(pc.name, peer);
     this.byAddress.set(normalise(pc.address), peer);
+    this.bySource.set(source.id, peer);
     if (this.running) session.start();
   }
 
@@ -88,6 +98,7 @@ export class Speaker {
     peer.session.stop(shutdownNotification(2, 'peer de-configured'));
     this.peers.delete(name);
     this.byAddress.delete(normalise(peer.cfg.address));
+    this.bySource.delete(peer.source.id);
     this.adminDown.delete(name);
   }
 
@@ -106,6 +117,8 @@ export class Speaker {
     peer.cfg = pc;
     peer.session.updateConfig(this.fsmConfig(pc), { address: pc.address, port: pc.port, localAddress: pc.localAddress });
     this.refreshPolicies(peer, old);
+    // the client flag changes what this peer gets and where its routes go
+    if ((old.routeReflectorClient ?? false) !== (pc.routeReflectorClient ?? false)) this.reexportAll();
   }
 
   /** Replace the whole configuration (SIGHUP): unchanged peers keep their sessions. */
@@ -113,6 +126,7 @@ export class Speaker {
     if (next.asn !== this.cfg.asn || next.routerId !== this.cfg.routerId) throw new Error('changing the AS or router ID needs a restart');
     const prev = this.cfg;
     this.cfg = next;
+    this.out = this.outboundContext(next);
     this.compilePolicies(next.policies);
     if (next.multipath !== prev.multipath || next.alwaysCompareMed !== prev.alwaysCompareMed) {
       this.distribute(this.locRib.setOptions({ multipath: next.multipath, alwaysCompareMed: next.alwaysCompareMed }));
@@ -125,6 +139,7 @@ export class Speaker {
       else if (JSON.stringify(peer.cfg) !== JSON.stringify(pc)) this.updatePeer(pc);
       else this.refreshPolicies(peer, peer.cfg);
     }
+    if ((next.clusterId ?? next.routerId) !== (prev.clusterId ?? prev.routerId) || (next.clientToClientReflection ?? true) !== (prev.clientToClientReflection ?? true)) this.reexportAll();
     const want = new Set(next.originate.map((o) => tryParsePrefix(o.prefix)?.toString()));
     for (const key of [...this.originated.keys()]) if (!want.has(key)) this.withdraw(key);
     for (const o of next.originate) this.originate(o);
@@ -152,6 +167,20 @@ export class Speaker {
         const row = familyByName(f)!;
         peer.session.sendRaw(encodeRouteRefresh({ afi: row.afi, safi: row.safi, subtype: 0 }));
       }
+    }
+  }
+
+  /** Recompute every established peer's Adj-RIB-Out (route-reflection settings changed). */
+  private reexportAll(): void {
+    for (const peer of this.peers.values()) {
+      if (!peer.established || !peer.initialDumpDone) continue;
+      peer.reflectMemo = new WeakMap();
+      for (const e of this.locRib.entries()) {
+        const r = exportRoute(peer, e.best, this.out);
+        if (r) peer.adjOut.announce(r);
+        else peer.adjOut.withdraw(e.prefix, familyOf(e.prefix));
+      }
+      this.schedule(peer);
     }
   }
 
@@ -357,7 +386,7 @@ export class Speaker {
       const peer = this.peers.get(s.name);
       if (!peer || peer.session !== s) return;
       for (const e of errors) this.log.warn({ peer: s.name, action: e.action, code: e.code, subcode: e.subcode, reason: e.reason }, `malformed UPDATE from ${s.name}: ${e.reason}`);
-      const r = processUpdate(peer, u, errors, { localAs: this.cfg.asn, routerId: this.cfg.routerId, locRib: this.locRib, interner: this.interner });
+      const r = processUpdate(peer, u, errors, { localAs: this.cfg.asn, routerId: this.cfg.routerId, clusterId: this.out.clusterId, locRib: this.locRib, interner: this.interner });
       for (const f of r.endOfRib) {
         peer.eorReceived.add(f);
         this.log.info({ peer: s.name, family: f }, `End-of-RIB from ${s.name} for ${f}`);
