@@ -1,13 +1,5 @@
 #!/usr/bin/env node
-// reflector entry point: the compiled command when built (npm run build),
-// else the TypeScript source through tsx (development checkouts).
-import { existsSync } from 'node:fs';
+// reflector entry point (see entry.js).
+import { runEntry } from './entry.js';
 
-const dist = new URL('../dist/reflector/main.js', import.meta.url);
-if (existsSync(dist)) {
-  await import(dist.href);
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import(new URL('../reflector/main.ts', import.meta.url).href);
-}
+await runEntry('reflector/main.js', 'reflector/main.ts');

@@ -12,7 +12,7 @@
 
 import { AttrInterner, LocRib, type Path, type RibDelta } from '../rib/index.js';
 import { applyPolicy } from '../policy/index.js';
-import { findFamily, mergeAs4, strongestAction, type FamilyName, type PathAttributes, type Prefix, type UpdateMessage, type WireError } from '../wire/index.js';
+import { endOfRibFamily, findFamily, mergeAs4, strongestAction, type FamilyName, type PathAttributes, type Prefix, type UpdateMessage, type WireError } from '../wire/index.js';
 import type { Peer } from './peer.js';
 
 export interface InboundContext {
@@ -91,13 +91,11 @@ export function processUpdate(peer: Peer, u: UpdateMessage, errors: readonly Wir
   const withdrawAll = action === 'treat-as-withdraw';
 
   // End-of-RIB (RFC 4724 §2)
-  if (!u.withdrawn.length && !u.nlri.length && !u.mpReach && Object.keys(u.attrs).length === 0) {
-    if (!u.mpUnreach) res.endOfRib.push('ipv4-unicast');
-    else if (u.mpUnreach.withdrawn.length === 0) {
-      const f = findFamily(u.mpUnreach.afi, u.mpUnreach.safi);
-      if (f) res.endOfRib.push(f.name);
-    }
-    if (res.endOfRib.length) return res;
+  const eor = endOfRibFamily(u);
+  const eorFamily = eor && findFamily(eor.afi, eor.safi);
+  if (eorFamily) {
+    res.endOfRib.push(eorFamily.name);
+    return res;
   }
 
   for (const p of u.withdrawn) withdrawOne(peer, p, ctx, deltas);

@@ -6,7 +6,7 @@
 
 import pino, { type Logger } from 'pino';
 import { ACCEPT_ALL, REJECT_ALL, compilePolicies, parseCommunity, parseLargeCommunity, type Policy } from '../policy/index.js';
-import { AttrInterner, LocRib, type Path, type PathSource, type RibDelta } from '../rib/index.js';
+import { AttrInterner, LocRib, familyOf, type Path, type PathSource, type RibDelta } from '../rib/index.js';
 import { Listener, PeerSession, normalise, type Connection, type SessionEvents } from '../session/index.js';
 import {
   describeNotification, encodeRouteRefresh, familyByName, isIpv6Text, shutdownNotification,
@@ -93,8 +93,7 @@ export class Speaker {
   }
 
   removePeer(name: string): void {
-    const peer = this.peers.get(name);
-    if (!peer) throw new Error(`no peer named ${name}`);
+    const peer = this.mustPeer(name);
     peer.session.stop(shutdownNotification(2, 'peer de-configured'));
     this.peers.delete(name);
     this.byAddress.delete(normalise(peer.cfg.address));
@@ -104,8 +103,7 @@ export class Speaker {
 
   /** Apply a changed peer config: session parameters reset the session, policies do not. */
   updatePeer(pc: PeerConfig): void {
-    const peer = this.peers.get(pc.name);
-    if (!peer) throw new Error(`no peer named ${pc.name}`);
+    const peer = this.mustPeer(pc.name);
     const old = peer.cfg;
     const sessionKeys: (keyof PeerConfig)[] = ['address', 'asn', 'port', 'localAddress', 'passive', 'holdTime', 'keepaliveTime', 'connectRetryTime', 'delayOpenTime', 'families', 'requiredFamilies'];
     const reset = sessionKeys.some((k) => JSON.stringify(old[k]) !== JSON.stringify(pc[k]));
@@ -154,12 +152,7 @@ export class Speaker {
     peer.exportPolicy = exp;
     if (exportChanged && peer.established) {
       peer.exportMemo = new WeakMap();
-      for (const e of this.locRib.entries()) {
-        const r = exportRoute(peer, e.best, this.out);
-        if (r) peer.adjOut.announce(r);
-        else peer.adjOut.withdraw(e.prefix, familyOf(e.prefix));
-      }
-      this.schedule(peer);
+      this.requeue(peer);
     }
     if (importChanged && peer.established && peer.session.negotiated?.routeRefresh) {
       // soft reconfiguration inbound: ask the peer to send its routes again (RFC 2918)
@@ -175,13 +168,23 @@ export class Speaker {
     for (const peer of this.peers.values()) {
       if (!peer.established || !peer.initialDumpDone) continue;
       peer.reflectMemo = new WeakMap();
-      for (const e of this.locRib.entries()) {
-        const r = exportRoute(peer, e.best, this.out);
-        if (r) peer.adjOut.announce(r);
-        else peer.adjOut.withdraw(e.prefix, familyOf(e.prefix));
-      }
-      this.schedule(peer);
+      this.requeue(peer);
     }
+  }
+
+  /**
+   * Queue for `peer` what it should now hold of every Loc-RIB route (of one
+   * AFI if given): the export, or a withdrawal. The Adj-RIB-Out drops what
+   * would change nothing, so this is also the initial table and a refresh.
+   */
+  private requeue(peer: Peer, afi?: number): void {
+    for (const e of this.locRib.entries()) {
+      if (afi !== undefined && e.prefix.afi !== afi) continue;
+      const r = exportRoute(peer, e.best, this.out);
+      if (r) peer.adjOut.announce(r);
+      else peer.adjOut.withdraw(e.prefix, familyOf(e.prefix));
+    }
+    this.schedule(peer);
   }
 
   // ---- operator controls (the gRPC API's enable/disable/reset) --------------
@@ -281,15 +284,13 @@ export class Speaker {
   }
 
   adjRibIn(peerName: string): Iterable<Path> {
-    const p = this.peers.get(peerName);
-    if (!p) throw new Error(`no peer named ${peerName}`);
+    const p = this.mustPeer(peerName);
     return p.adjIn.values();
   }
 
   /** What was sent to a peer (its Adj-RIB-Out). */
   adjRibOut(peerName: string): { prefix: Prefix; family: FamilyName; attrs: PathAttributes; nextHop: readonly string[] }[] {
-    const p = this.peers.get(peerName);
-    if (!p) throw new Error(`no peer named ${peerName}`);
+    const p = this.mustPeer(peerName);
     const out = [];
     for (const e of this.locRib.entries()) {
       const r = p.adjOut.sent(e.prefix);
@@ -366,12 +367,8 @@ export class Speaker {
       peer.source = { ...peer.source, routerId: n.peerRouterId };
       peer.resetSessionState();
       for (const f of n.families) peer.eorPending.add(f);
-      for (const e of this.locRib.entries()) {
-        const r = exportRoute(peer, e.best, this.out);
-        if (r) peer.adjOut.announce(r);
-      }
       peer.initialDumpDone = true;
-      this.schedule(peer);
+      this.requeue(peer);
     },
     onDown: (s, reason) => {
       const peer = this.peers.get(s.name);
@@ -397,12 +394,7 @@ export class Speaker {
       const peer = this.peers.get(s.name);
       if (!peer || m.subtype !== 0) return;
       peer.adjOut.clear();
-      for (const e of this.locRib.entries()) {
-        if (familyByName(e.best.family)?.afi !== m.afi) continue;
-        const r = exportRoute(peer, e.best, this.out);
-        if (r) peer.adjOut.announce(r);
-      }
-      this.schedule(peer);
+      this.requeue(peer, m.afi);
     },
     onWritable: (s) => {
       const peer = this.peers.get(s.name);
@@ -440,10 +432,6 @@ export class Speaker {
     if (wait > 0) setTimeout(run, wait).unref();
     else setImmediate(run);
   }
-}
-
-function familyOf(p: Prefix): FamilyName {
-  return p.afi === 1 ? 'ipv4-unicast' : 'ipv6-unicast';
 }
 
 function mustParse<T>(v: T | undefined, text: string): T {

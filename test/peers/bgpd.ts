@@ -20,8 +20,6 @@ import { familiesOf, neighbor, normState, sortRoutes, type Family, type Route, t
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** the daemon's entry point; BGPD_MAIN overrides it (e.g. a built dist/bgp/daemon/main.js), read at each start */
 export const bgpdMain = (): string => process.env.BGPD_MAIN ?? join(REPO_ROOT, 'bgp/daemon/main.ts');
-/** @deprecated the default entry point; use bgpdMain() */
-export const BGPD_MAIN = bgpdMain();
 
 export interface BgpdPeerStatus {
   name: string; address: string; asn: number; state: string; since?: number;
