@@ -3,14 +3,16 @@
 // restrictions rather than good intentions.
 //   bgp: wire -> rib -> fsm/session -> speaker -> api
 //   - bgp/wire: no I/O, no timers, nothing from the layers above it.
-//   - only bgp/session touches sockets (node:net, node:dgram, node:tls).
+//   - only bgp/session touches sockets (node:net, node:dgram, node:tls, koffi FFI);
+//     outside bgp/, only agent/dataplane may use koffi (netlink).
 //   - only bgp/api imports generated proto code.
 //   - outside bgp/, the speaker is used only through its public entry bgp/index.ts.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const above = (layers) => layers.flatMap((l) => [`**/${l}`, `**/${l}/**`]);
-const sockets = ['net', 'node:net', 'dgram', 'node:dgram', 'tls', 'node:tls'];
+// koffi (FFI to libc: setsockopt for TCP-MD5/GTSM, netlink) counts as socket access
+const sockets = ['net', 'node:net', 'dgram', 'node:dgram', 'tls', 'node:tls', 'koffi'];
 const io = [...sockets, 'fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'child_process', 'node:child_process', 'http', 'node:http'];
 const proto = ['**/proto/**', '@grpc/*', '@grpc/**'];
 
@@ -72,6 +74,12 @@ export default tseslint.config(
   },
   {
     files: ['agent/**/*.ts', 'reflector/**/*.ts', 'test/**/*.ts', 'proto/**/*.ts', 'scripts/**/*.ts'],
+    rules: restrict(['**/bgp/*', '**/bgp/**', '!**/bgp/index.js'], ['koffi'],
+      'Outside bgp/, use the speaker only through its public entry bgp/index.js; FFI (koffi) only in bgp/session and agent/dataplane.'),
+  },
+  {
+    // the agent's kernel drivers (netlink, sysctl) may use FFI
+    files: ['agent/dataplane/**/*.ts'],
     rules: restrict(['**/bgp/*', '**/bgp/**', '!**/bgp/index.js'], [],
       'Outside bgp/, use the speaker only through its public entry bgp/index.js.'),
   },

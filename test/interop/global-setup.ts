@@ -1,5 +1,6 @@
 // vitest globalSetup of the `interop` project: makes sure the real peers and
-// tools are installed (Debian packages bird2 frr gobgpd tcpdump iproute2),
+// tools are installed (Debian packages bird2 frr gobgpd tcpdump iproute2
+// iptables ipset iputils-ping containernetworking-plugins),
 // installing the missing ones with apt-get (as root, `apt-get update` first,
 // only when something is missing), then checks that each tool runs and that
 // we may create network namespaces. Any problem fails the run with the
@@ -7,7 +8,7 @@
 // processes left by crashed earlier runs (only those whose owner is dead).
 import { run, runFull, sweepStale } from '../netns/index.js';
 
-const PACKAGES = ['bird2', 'frr', 'gobgpd', 'tcpdump', 'iproute2'];
+const PACKAGES = ['bird2', 'frr', 'gobgpd', 'tcpdump', 'iproute2', 'iptables', 'ipset', 'iputils-ping', 'containernetworking-plugins'];
 
 const TOOLS: { what: string; argv: string[]; expect: RegExp }[] = [
   { what: 'BIRD', argv: ['bird', '--version'], expect: /BIRD version 2\./ },
@@ -19,6 +20,8 @@ const TOOLS: { what: string; argv: string[]; expect: RegExp }[] = [
   { what: 'gobgp', argv: ['gobgp', '--version'], expect: /gobgp version/ },
   { what: 'tcpdump', argv: ['tcpdump', '--version'], expect: /tcpdump version/ },
   { what: 'iproute2', argv: ['ip', '-V'], expect: /iproute2|ip utility/ },
+  { what: 'iptables', argv: ['iptables', '--version'], expect: /iptables v1\./ },
+  { what: 'ipset', argv: ['ipset', 'version'], expect: /ipset v\d/ },
 ];
 
 async function missingPackages(): Promise<string[]> {
