@@ -54,6 +54,9 @@ export class LabProcess {
     if (pidAlive(this.pid, this.startTime)) process.kill(this.pid, sig);
   }
 
+  /** Sends a signal to this PID (only while it is still the process we started), e.g. SIGHUP for a reload. */
+  send(sig: NodeJS.Signals): void { this.signal(sig); }
+
   /** SIGSTOP: the process keeps its sockets but stops answering (hold timers run out on the peer). */
   freeze(): void { this.signal('SIGSTOP'); }
   thaw(): void { this.signal('SIGCONT'); }
@@ -63,6 +66,13 @@ export class LabProcess {
     this.signal('SIGTERM');
     this.signal('SIGCONT');
     for (const end = Date.now() + graceMs; Date.now() < end; await sleep(20)) if (!pidAlive(this.pid, this.startTime)) return;
+    this.signal('SIGKILL');
+    for (const end = Date.now() + 2000; Date.now() < end; await sleep(20)) if (!pidAlive(this.pid, this.startTime)) return;
+    throw new Error(`${this.name} (pid ${this.pid}) survived SIGKILL`);
+  }
+
+  /** SIGKILL now (a crash: no NOTIFICATION, no cleanup); resolves once the PID is gone. */
+  async kill(): Promise<void> {
     this.signal('SIGKILL');
     for (const end = Date.now() + 2000; Date.now() < end; await sleep(20)) if (!pidAlive(this.pid, this.startTime)) return;
     throw new Error(`${this.name} (pid ${this.pid}) survived SIGKILL`);

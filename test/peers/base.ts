@@ -1,6 +1,6 @@
 // What every peer driver shares: a working directory inside the lab's scratch
 // directory, the processes it started (by PID, through the lab so teardown
-// knows them), stop / restart / freeze / thaw, readiness waits that give up as
+// knows them), stop (SIGTERM) / crash (SIGKILL) / restart / freeze / thaw, readiness waits that give up as
 // soon as the daemon exits, and log tails for failure messages.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,6 +50,13 @@ export abstract class BaseSpeaker implements Speaker {
   async stop(): Promise<void> {
     this.closeClients();
     for (const p of [...this.procs].reverse()) await p.stop();
+    this.procs = [];
+  }
+
+  /** SIGKILL of every process of the speaker, by PID: a crash (no NOTIFICATION, sockets reset by the kernel). */
+  async crash(): Promise<void> {
+    this.closeClients();
+    for (const p of [...this.procs].reverse()) await p.kill();
     this.procs = [];
   }
 

@@ -6,6 +6,10 @@
 // community reject, then one statement per prefix-list entry (permit
 // statements also require the community under accept-only); `default` is
 // reject when a prefix list or accept-only is given, else accept.
+// Session features map one to one onto peer keys: password, ttlSecurity
+// (hops), multihop (TTL), gracefulRestart (false | {restartTime,
+// longLivedStaleTime, notification}), addPath {receive, send},
+// routeReflectorClient, maxPrefix {limit, restartTime}; top-level clusterId.
 import { stringify } from 'yaml';
 import { parseCidr } from '../netns/index.js';
 import { familiesOf, isV6, type FilterSpec, type NeighborSpec, type SpeakerSpec } from './types.js';
@@ -49,6 +53,19 @@ function policyFor(spec: SpeakerSpec, n: NeighborSpec, dir: 'import' | 'export',
   return { name, default: f.prefixList || only ? 'reject' : 'accept', statements: st };
 }
 
+/** The peer keys of the session features (only those the spec sets). */
+function sessionKeys(n: NeighborSpec): Record<string, unknown> {
+  const k: Record<string, unknown> = {};
+  if (n.password !== undefined) k.password = n.password;
+  if (n.ttlSecurity !== undefined) k.ttlSecurity = n.ttlSecurity;
+  if (n.multihop !== undefined) k.multihop = n.multihop;
+  if (n.gracefulRestart !== undefined) k.gracefulRestart = n.gracefulRestart === false ? false : { ...n.gracefulRestart };
+  if (n.addPath) k.addPath = { ...n.addPath };
+  if (n.rrClient) k.routeReflectorClient = true;
+  if (n.maxPrefix) k.maxPrefix = { ...n.maxPrefix };
+  return k;
+}
+
 export function bgpdConfig(spec: SpeakerSpec, control: string): string {
   const policies: Policy[] = [];
   const ref = (p: Policy | string) => {
@@ -67,11 +84,14 @@ export function bgpdConfig(spec: SpeakerSpec, control: string): string {
       families: familiesOf(n),
       import: ref(policyFor(spec, n, 'import', n.import)),
       export: ref(policyFor(spec, n, 'export', n.export)),
+      ...sessionKeys(n),
     };
   });
   const originate = (spec.originate ?? []).map((r) => ({ prefix: r.prefix, ...(r.communities?.length ? { communities: r.communities } : {}) }));
   const doc = {
-    routerId: spec.routerId, asn: spec.asn, control, peers,
+    routerId: spec.routerId, asn: spec.asn, control,
+    ...(spec.clusterId !== undefined ? { clusterId: spec.clusterId } : {}),
+    peers,
     ...(policies.length ? { policies } : {}),
     ...(originate.length ? { originate } : {}),
   };

@@ -2,7 +2,9 @@
 // one neighbour. Tolerant of representation: asPath as a string ("65001
 // {65002,65003}") or a list; communities as "a:b" strings or 32-bit numbers;
 // large communities as "a:b:c" strings or [a, b, c] triples; nextHop as a
-// string or a list (global first, then link-local).
+// string or a list (global first, then link-local). ORIGINATOR_ID,
+// CLUSTER_LIST, the ADD-PATH path ID and the stale mark are taken when the
+// daemon reports them (originatorId, clusterList, pathId, stale).
 import { isV6, normCommunity, sortCommunities, type Family, type Route } from './types.js';
 
 export interface BgpdRouteJson {
@@ -15,6 +17,10 @@ export interface BgpdRouteJson {
   largeCommunities?: (string | number[] | { globalAdmin: number; localData1: number; localData2: number })[];
   localPref?: number;
   med?: number;
+  originatorId?: string;
+  clusterList?: string[];
+  pathId?: number;
+  stale?: boolean;
 }
 
 function large(c: NonNullable<BgpdRouteJson['largeCommunities']>[number]): string {
@@ -38,6 +44,10 @@ export function bgpdRoutes(all: BgpdRouteJson[], peer: string, family: Family): 
     if (hops[1]) r.linkLocalNextHop = hops[1];
     if (j.localPref !== undefined) r.localPref = j.localPref;
     if (j.med !== undefined) r.med = j.med;
+    if (j.originatorId) r.originatorId = j.originatorId;
+    if (j.clusterList) r.clusterList = j.clusterList;
+    if (j.pathId !== undefined) r.pathId = j.pathId;
+    if (j.stale) r.stale = true;
     out.push(r);
   }
   return out;

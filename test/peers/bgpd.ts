@@ -7,6 +7,10 @@
 //   routes       -> Loc-RIB best paths (prefix, nextHop, from, asPath, communities, …)
 // Counts come from `peer <name>` (accepted, all families of the peer); routes
 // from `routes`, keeping the best paths learned from the neighbour's address.
+// role 'reflector' runs the `reflector` command (reflector/main.ts, same YAML,
+// plus its health endpoint) instead. restart({ graceful }) starts the daemon
+// again with --graceful-restart (the RFC 4724 restarting role); crash() is a
+// SIGKILL by PID, stop() a SIGTERM.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +24,19 @@ import { familiesOf, neighbor, normState, sortRoutes, type Family, type Route, t
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** the daemon's entry point; BGPD_MAIN overrides it (e.g. a built dist/bgp/daemon/main.js), read at each start */
 export const bgpdMain = (): string => process.env.BGPD_MAIN ?? join(REPO_ROOT, 'bgp/daemon/main.ts');
+/** the reflector's entry point; REFLECTOR_MAIN overrides it (e.g. dist/reflector/main.js), read at each start */
+export const reflectorMain = (): string => process.env.REFLECTOR_MAIN ?? join(REPO_ROOT, 'reflector/main.ts');
+
+export interface BgpdOptions {
+  /** 'bgpd' (default) or 'reflector' (the RR command: needs at least one rrClient neighbour) */
+  role?: 'bgpd' | 'reflector';
+  /** node flags before the entry point (e.g. --max-old-space-size) */
+  nodeArgs?: string[];
+  /** extra daemon arguments after --config (e.g. ['--health', '127.0.0.1:9100']) */
+  args?: string[];
+  /** entry point instead of bgpdMain() / reflectorMain() */
+  main?: string;
+}
 
 export interface BgpdPeerStatus {
   name: string; address: string; asn: number; state: string; since?: number;
@@ -32,11 +49,14 @@ export class BgpdSpeaker extends BaseSpeaker {
   readonly kind = 'bgpd' as const;
   readonly socket: string;
   private client: SocketClient | undefined;
+  private gracefulNext = false;
 
-  constructor(lab: Lab, ns: string, spec: SpeakerSpec, readonly nodeArgs: string[] = []) {
+  constructor(lab: Lab, ns: string, spec: SpeakerSpec, readonly opts: BgpdOptions = {}) {
     super(lab, ns, spec);
     this.socket = join(this.dir, 'bgpd.sock');
   }
+
+  get role(): 'bgpd' | 'reflector' { return this.opts.role ?? 'bgpd'; }
 
   /** One status-socket request; resolves to the parsed JSON answer; throws on {"error": …}. */
   async request<T>(line: string): Promise<T> {
@@ -48,14 +68,40 @@ export class BgpdSpeaker extends BaseSpeaker {
     return j as T;
   }
 
-  async start(): Promise<void> {
+  /** Writes the YAML (also for a SIGHUP reload after changing the spec); returns its path. */
+  writeConfig(): string {
     const conf = join(this.dir, 'bgpd.yaml');
     writeFileSync(conf, bgpdConfig(this.spec, this.socket));
-    const main = bgpdMain();
+    return conf;
+  }
+
+  async start(): Promise<void> {
+    const conf = this.writeConfig();
+    const main = this.opts.main ?? (this.role === 'reflector' ? reflectorMain() : bgpdMain());
     const loader = main.endsWith('.ts') ? ['--import', 'tsx'] : []; // compiled JavaScript runs on plain node
-    await this.spawn('bgpd', [process.execPath, ...this.nodeArgs, ...loader, main, '--config', conf],
+    const extra = [...(this.opts.args ?? []), ...(this.gracefulNext ? ['--graceful-restart'] : [])];
+    this.gracefulNext = false;
+    await this.spawn(this.role, [process.execPath, ...(this.opts.nodeArgs ?? []), ...loader, main, '--config', conf, ...extra],
       { ...process.env, NODE_OPTIONS: '' }, REPO_ROOT);
     await this.wait('status socket', () => this.request<unknown[]>('peers').then(Array.isArray), Boolean, { intervalMs: 100, timeoutMs: 60_000 });
+  }
+
+  /**
+   * Stops (SIGTERM, or SIGKILL with crash) and starts again; graceful adds
+   * --graceful-restart to the new process (RFC 4724 restarting speaker).
+   */
+  override async restart(how: { graceful?: boolean; crash?: boolean } = {}): Promise<void> {
+    if (how.crash) await this.crash(); else await this.stop();
+    this.gracefulNext = how.graceful === true;
+    await this.start();
+  }
+
+  /** Rewrites the YAML from the (mutated) spec and sends SIGHUP to the daemon by PID. */
+  reload(): void {
+    this.writeConfig();
+    const p = this.procs.find((x) => x.alive());
+    if (!p) throw new Error(`bgpd ${this.spec.name}: not running, cannot reload`);
+    p.send('SIGHUP');
   }
 
   protected override closeClients(): void {

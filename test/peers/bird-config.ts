@@ -4,6 +4,11 @@
 // deny); originated routes as blackhole statics carrying their attributes;
 // optionally a bulk static protocol of N /32s from 100.64.0.0 in an include
 // file (the benchmark injector: parsed before the session is enabled).
+// Session features: `password`, `ttl security` (+ `direct` / `multihop N`),
+// `multihop`, `graceful restart` and `long lived graceful restart` at protocol
+// level (RFC 4724, RFC 9494; BIRD has no RFC 8538 switch), `rr client` and
+// `rr cluster id` (RFC 4456), channel `add paths rx|tx|on` (RFC 7911; no send
+// limit) and `import limit N action restart` (no restart timer).
 import { renameSync, writeFileSync } from 'node:fs';
 import { parseCidr } from '../netns/index.js';
 import { familiesOf, isV6, type Family, type FilterSpec, type NeighborSpec, type OriginRoute, type SpeakerSpec } from './types.js';
@@ -52,21 +57,56 @@ function medSetters(orig: OriginRoute[]): string {
     .map((r) => `  if net = ${r.prefix} && proto = "${isV6(r.prefix) ? 'orig6' : 'orig4'}" then bgp_med = ${r.med};\n`).join('');
 }
 
-function bgpProtocol(n: NeighborSpec, asn: number): string {
+/** Session-feature options at protocol level: TCP-MD5, GTSM / multihop, graceful restart + LLGR, route reflection. */
+function sessionOptions(n: NeighborSpec, spec: SpeakerSpec): string {
+  let s = '';
+  if (n.password !== undefined) s += `  password "${n.password}";\n`;
+  if (n.ttlSecurity !== undefined) s += `  ttl security yes; ${n.ttlSecurity === 1 ? 'direct' : `multihop ${n.ttlSecurity}`};\n`;
+  if (n.multihop !== undefined) s += `  multihop ${n.multihop};\n`;
+  const gr = n.gracefulRestart;
+  if (gr === false) s += '  graceful restart off;\n';
+  else if (gr) {
+    if (gr.notification) throw new Error(`bird: neighbour ${n.name}: BIRD 2 has no switch for the RFC 8538 N bit (gracefulRestart.notification)`);
+    s += '  graceful restart on;\n';
+    if (gr.restartTime !== undefined) s += `  graceful restart time ${gr.restartTime};\n`;
+    if (gr.longLivedStaleTime !== undefined) s += `  long lived graceful restart on; long lived stale time ${gr.longLivedStaleTime};\n`;
+  }
+  if (n.rrClient) s += '  rr client;\n';
+  if (spec.clusterId !== undefined && n.asn === spec.asn) s += `  rr cluster id ${spec.clusterId};\n`;
+  return s;
+}
+
+/** Channel options: ADD-PATH direction and the import limit. */
+function channelOptions(n: NeighborSpec): string {
+  let s = '';
+  const rx = n.addPath?.receive === true;
+  const tx = (n.addPath?.send ?? 0) > 0; // BIRD has no send limit: it sends every path it holds
+  if (rx || tx) s += ` add paths ${rx && tx ? 'on' : rx ? 'rx' : 'tx'};`;
+  if (n.maxPrefix) {
+    if (n.maxPrefix.restartTime !== undefined) {
+      throw new Error(`bird: neighbour ${n.name}: BIRD has no restart timer for import limits (maxPrefix.restartTime); it restarts at once`);
+    }
+    s += ` import limit ${n.maxPrefix.limit} action restart;`;
+  }
+  return s;
+}
+
+function bgpProtocol(n: NeighborSpec, spec: SpeakerSpec): string {
   if (RESERVED.has(n.name)) throw new Error(`bird: neighbour name ${n.name} is reserved`);
   const hold = n.holdTime ?? 9;
   let s = `protocol bgp ${n.name} {\n`;
-  s += `  local ${n.localAddress ?? ''} as ${asn};\n  neighbor ${n.address} as ${n.asn};\n`;
+  s += `  local ${n.localAddress ?? ''} as ${spec.asn};\n  neighbor ${n.address} as ${n.asn};\n`;
   if (n.passive) s += '  passive on;\n';
   if (n.disabled) s += '  disabled yes;\n';
   s += `  hold time ${hold}; keepalive time ${Math.max(1, Math.floor(hold / 3))};\n`;
   s += '  connect delay time 0; connect retry time 2; error wait time 1, 5;\n';
+  s += sessionOptions(n, spec);
   for (const fam of familiesOf(n)) {
     const ch = fam === 'ipv4-unicast' ? 'ipv4' : 'ipv6';
     const suffix = ch === 'ipv4' ? '4' : '6';
     s += `  ${ch} { import filter ${n.name}_in${suffix}; export filter ${n.name}_out${suffix};`;
     if (ch === 'ipv6' && n.nextHop6) s += ` next hop address ${n.nextHop6};`;
-    s += ' };\n';
+    s += `${channelOptions(n)} };\n`;
   }
   return `${s}}\n`;
 }
@@ -93,7 +133,7 @@ export function birdConfig(spec: SpeakerSpec, opts: BirdConfigOptions): string {
       c += `filter ${n.name}_in${suffix} {\n${filterBody(n.import, fam)}}\n`;
       c += `filter ${n.name}_out${suffix} {\n${filterBody(n.export, fam, medSetters(orig.filter((r) => isV6(r.prefix) === (fam === 'ipv6-unicast'))))}}\n`;
     }
-    c += bgpProtocol(n, spec.asn);
+    c += bgpProtocol(n, spec);
   }
   return c;
 }

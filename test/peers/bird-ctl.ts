@@ -2,7 +2,9 @@
 // per query): one command per line; reply lines are "CODE-text" (more follow),
 // " text" (continuation of the previous code) or "CODE text" (last line).
 // Codes 8xxx/9xxx are errors. Parsers for `show protocols all` (state, since,
-// per-channel route counters) and `show route all` (normalised routes).
+// per-channel route counters) and `show route all` (normalised routes, with
+// ORIGINATOR_ID / CLUSTER_LIST and the stale mark; BIRD does not print
+// ADD-PATH path IDs, so several paths of a prefix come without pathId).
 import { SocketClient } from './line-socket.js';
 import { normState, sortCommunities, type Family, type Route, type SessionState } from './types.js';
 
@@ -91,6 +93,8 @@ export function parseRoutes(lines: BirdLine[]): Route[] {
     if (head && !/^\s+(Type|BGP\.)/.test(text)) {
       if (head[1]) lastPrefix = head[1];
       cur = { prefix: lastPrefix.toLowerCase(), nextHop: '', asPath: [], communities: [], largeCommunities: [] };
+      // BGP route info "(pref[-][s]/igp)": 's' marks a stale route (graceful restart / LLGR)
+      if (/\]\s*[*!]?\s*\(\d+-?s/.test(text)) cur.stale = true;
       out.push(cur);
       continue;
     }
@@ -106,6 +110,8 @@ export function parseRoutes(lines: BirdLine[]): Route[] {
     } else if (key === 'local_pref') cur.localPref = Number(val);
     else if (key === 'med') cur.med = Number(val);
     else if (key === 'community') cur.communities = sortCommunities([...val.matchAll(/\((\d+),\s*(\d+)\)/g)].map((x) => `${x[1]}:${x[2]}`));
+    else if (key === 'originator_id') cur.originatorId = val.trim();
+    else if (key === 'cluster_list') cur.clusterList = val.trim().split(/\s+/).filter(Boolean);
     else if (key === 'large_community') {
       cur.largeCommunities = sortCommunities([...val.matchAll(/\((\d+),\s*(\d+),\s*(\d+)\)/g)].map((x) => `${x[1]}:${x[2]}:${x[3]}`));
     }

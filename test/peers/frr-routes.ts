@@ -1,7 +1,9 @@
 // FRR `show bgp <afi> unicast json detail` -> normalised routes from one
 // peer. Each prefix maps to a list: a header ({prefix, advertisedTo}) and one
 // object per path with aspath.segments, community.list, largeCommunity.list,
-// metric (MED), locPrf and nexthops (global and link-local scopes).
+// metric (MED), locPrf and nexthops (global and link-local scopes); with
+// route reflection originatorId and clusterList.list, after a peer's graceful
+// restart stale, with ADD-PATH addpathRxId (one entry per path received).
 import { normCommunity, sortCommunities, type Route } from './types.js';
 
 interface FrrPath {
@@ -12,6 +14,10 @@ interface FrrPath {
   metric?: number;
   locPrf?: number;
   nexthops?: { ip?: string; scope?: string }[];
+  originatorId?: string;
+  clusterList?: { list?: string[] };
+  stale?: boolean;
+  addpathRxId?: number;
 }
 
 export interface FrrRouteTable { routes?: Record<string, FrrPath[]> }
@@ -35,6 +41,10 @@ export function frrRoutes(table: FrrRouteTable, peer: string): Route[] {
       if (ll) r.linkLocalNextHop = ll;
       if (p.locPrf !== undefined) r.localPref = p.locPrf;
       if (p.metric !== undefined) r.med = p.metric;
+      if (p.originatorId) r.originatorId = p.originatorId;
+      if (p.clusterList?.list) r.clusterList = p.clusterList.list;
+      if (p.stale) r.stale = true;
+      if (p.addpathRxId !== undefined) r.pathId = p.addpathRxId;
       out.push(r);
     }
   }

@@ -5,6 +5,11 @@
 // then a final reject when a prefix list was given. Default policies accept.
 // Originated routes are not config in GoBGP: the driver adds them with
 // `gobgp global rib add` after start (gobgpRibAddArgs).
+// Session features per neighbour: auth-password (TCP-MD5), ttl-security with
+// ttl-min = 256 - hops (GTSM), ebgp-multihop, graceful-restart (+ per family
+// mp-graceful-restart and long-lived-graceful-restart), per family add-paths
+// and prefix-limit, route-reflector (client flag and cluster ID; GoBGP keeps
+// the cluster ID per neighbour, so the spec's applies to every client).
 import { parseCidr } from '../netns/index.js';
 import { familiesOf, isV6, type Family, type FilterSpec, type NeighborSpec, type OriginRoute, type SpeakerSpec } from './types.js';
 
@@ -48,6 +53,47 @@ function filter(acc: Acc, n: NeighborSpec, dir: 'import' | 'export', fam: Family
   statement(acc, dir, `${base}-end`, scope, 'reject-route');
 }
 
+/** Neighbour-level tables for the session features. */
+function sessionTables(spec: SpeakerSpec, n: NeighborSpec): string[] {
+  const out: string[] = [];
+  if (n.ttlSecurity !== undefined) out.push('  [neighbors.ttl-security.config]', '    enabled = true', `    ttl-min = ${256 - n.ttlSecurity}`);
+  if (n.multihop !== undefined) out.push('  [neighbors.ebgp-multihop.config]', '    enabled = true', `    multihop-ttl = ${n.multihop}`);
+  const gr = n.gracefulRestart;
+  if (gr !== undefined) {
+    out.push('  [neighbors.graceful-restart.config]', `    enabled = ${gr !== false}`);
+    if (gr) {
+      if (gr.restartTime !== undefined) out.push(`    restart-time = ${gr.restartTime}`);
+      if (gr.notification !== undefined) out.push(`    notification-enabled = ${gr.notification}`);
+      if (gr.longLivedStaleTime !== undefined) out.push('    long-lived-enabled = true');
+    }
+  }
+  if (n.rrClient) {
+    out.push('  [neighbors.route-reflector.config]', '    route-reflector-client = true',
+      `    route-reflector-cluster-id = ${q(spec.clusterId ?? spec.routerId)}`);
+  }
+  return out;
+}
+
+/** One [[neighbors.afi-safis]] entry with its per-family feature tables. */
+function afiSafi(n: NeighborSpec, f: Family): string[] {
+  const out = ['  [[neighbors.afi-safis]]', '    [neighbors.afi-safis.config]', `      afi-safi-name = ${q(f)}`];
+  const gr = n.gracefulRestart;
+  if (gr) {
+    out.push('    [neighbors.afi-safis.mp-graceful-restart.config]', '      enabled = true');
+    if (gr.longLivedStaleTime !== undefined) {
+      out.push('    [neighbors.afi-safis.long-lived-graceful-restart.config]', '      enabled = true', `      restart-time = ${gr.longLivedStaleTime}`);
+    }
+  }
+  if (n.addPath && (n.addPath.receive !== undefined || n.addPath.send !== undefined)) {
+    out.push('    [neighbors.afi-safis.add-paths.config]', `      receive = ${n.addPath.receive === true}`, `      send-max = ${n.addPath.send ?? 0}`);
+  }
+  if (n.maxPrefix) {
+    out.push('    [neighbors.afi-safis.prefix-limit.config]', `      max-prefixes = ${n.maxPrefix.limit}`,
+      ...(n.maxPrefix.restartTime !== undefined ? [`      restart-timer = ${n.maxPrefix.restartTime}`] : []));
+  }
+  return out;
+}
+
 export function gobgpConfig(spec: SpeakerSpec): string {
   const acc: Acc = { sets: [], stmts: { import: [], export: [] } };
   const nbrs: string[] = [];
@@ -57,11 +103,13 @@ export function gobgpConfig(spec: SpeakerSpec): string {
     const hold = n.holdTime ?? 9;
     nbrs.push('[[neighbors]]', '  [neighbors.config]', `    neighbor-address = ${q(n.address)}`, `    peer-as = ${n.asn}`,
       `    description = ${q(n.name)}`, ...(n.disabled ? ['    admin-down = true'] : []),
+      ...(n.password !== undefined ? [`    auth-password = ${q(n.password)}`] : []),
       '  [neighbors.timers.config]', `    hold-time = ${hold}`, `    keepalive-interval = ${Math.max(1, Math.floor(hold / 3))}`,
       '    connect-retry = 2', '    idle-hold-time-after-reset = 1',
       '  [neighbors.transport.config]', ...(n.localAddress ? [`    local-address = ${q(n.localAddress)}`] : []),
       ...(n.passive ? ['    passive-mode = true'] : []),
-      ...familiesOf(n).flatMap((f) => ['  [[neighbors.afi-safis]]', '    [neighbors.afi-safis.config]', `      afi-safi-name = ${q(f)}`]));
+      ...sessionTables(spec, n),
+      ...familiesOf(n).flatMap((f) => afiSafi(n, f)));
     for (const fam of familiesOf(n)) { filter(acc, n, 'import', fam, n.import); filter(acc, n, 'export', fam, n.export); }
   }
   const policies: string[] = [];

@@ -9,4 +9,4 @@ export { BULK_PROTOCOL } from './bird-config.js';
 export { FrrSpeaker, FRR_BIN, type FrrOptions } from './frr.js';
 export { FrrVty } from './frr-vty.js';
 export { GobgpSpeaker } from './gobgp.js';
-export { BgpdSpeaker, bgpdMain, REPO_ROOT, type BgpdPeerStatus } from './bgpd.js';
+export { BgpdSpeaker, bgpdMain, reflectorMain, REPO_ROOT, type BgpdOptions, type BgpdPeerStatus } from './bgpd.js';

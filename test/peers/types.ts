@@ -36,6 +36,29 @@ export interface NeighborSpec {
   import?: FilterSpec;          // default 'all'
   export?: FilterSpec;          // default 'all'
   holdTime?: number;            // default 9 (keepalive hold / 3)
+  /** TCP-MD5 signature key (RFC 2385); printable ASCII without spaces or quotes */
+  password?: string;
+  /** GTSM (RFC 5082): the peer is at most N hops away; send TTL 255, require TTL >= 256 - N */
+  ttlSecurity?: number;
+  /** eBGP multihop: TTL of our packets (the peer is not directly connected) */
+  multihop?: number;
+  /** RFC 4724 graceful restart (+ RFC 9494 LLGR, RFC 8538 N bit); false = off; absent = the driver's old default */
+  gracefulRestart?: false | GracefulRestartSpec;
+  /** RFC 7911 ADD-PATH: receive several paths per prefix / send up to `send` paths per prefix */
+  addPath?: { receive?: boolean; send?: number };
+  /** the neighbour is our route-reflector client (RFC 4456) */
+  rrClient?: boolean;
+  /** tear the session down above `limit` accepted prefixes; restart it after restartTime seconds */
+  maxPrefix?: { limit: number; restartTime?: number };
+}
+
+export interface GracefulRestartSpec {
+  /** restart time we advertise, seconds (0..4095) */
+  restartTime?: number;
+  /** enables LLGR with this long-lived stale time, seconds */
+  longLivedStaleTime?: number;
+  /** RFC 8538: graceful restart also after NOTIFICATION / hold timer expiry */
+  notification?: boolean;
 }
 
 export interface OriginRoute {
@@ -53,6 +76,8 @@ export interface SpeakerSpec {
   asn: number;
   neighbors: NeighborSpec[];
   originate?: OriginRoute[];
+  /** RFC 4456 cluster ID (dotted quad) when reflecting; default: the speaker's own (router ID) */
+  clusterId?: string;
 }
 
 export type SessionState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established' | 'Unknown';
@@ -67,6 +92,13 @@ export interface Route {
   largeCommunities: string[];   // "a:b:c", sorted
   localPref?: number;
   med?: number;
+  /** RFC 7911 path identifier, when the speaker shows it */
+  pathId?: number;
+  /** graceful-restart / LLGR stale mark, when the speaker shows it */
+  stale?: boolean;
+  /** RFC 4456 ORIGINATOR_ID and CLUSTER_LIST (in wire order), when present */
+  originatorId?: string;
+  clusterList?: string[];
 }
 
 export interface Speaker {
@@ -77,12 +109,17 @@ export interface Speaker {
   pids(): Record<string, number>;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** SIGKILL by PID: the speaker dies without a NOTIFICATION */
+  crash(): Promise<void>;
   restart(): Promise<void>;
   /** SIGSTOP / SIGCONT of every process of the speaker, by PID */
   freeze(): void;
   thaw(): void;
   sessionState(neighbor: string): Promise<SessionState>;
-  /** accepted routes received from the neighbour, sorted by prefix */
+  /**
+   * accepted routes received from the neighbour, sorted by prefix; with ADD-PATH
+   * a prefix may appear several times (one entry per path held, stable order)
+   */
   routes(neighbor: string, family: Family): Promise<Route[]>;
   /** accepted route count from the neighbour, without listing routes */
   routeCount(neighbor: string, family: Family): Promise<number>;
@@ -99,11 +136,44 @@ export function neighbor(spec: SpeakerSpec, name: string): NeighborSpec {
   return n;
 }
 
+const isInt = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;
+const DOTTED_QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** Checks the session-feature knobs of one neighbour (ranges, conflicts). */
+function validateKnobs(spec: SpeakerSpec, n: NeighborSpec): void {
+  const bad = (what: string) => new Error(`${spec.name}: neighbour ${n.name}: ${what}`);
+  if (n.password !== undefined && !/^[!#-~]{1,80}$/.test(n.password)) {
+    throw bad('password must be 1-80 printable ASCII characters without spaces or double quotes');
+  }
+  if (n.ttlSecurity !== undefined && !isInt(n.ttlSecurity, 1, 254)) throw bad(`ttlSecurity ${n.ttlSecurity}: hops must be 1..254`);
+  if (n.multihop !== undefined && !isInt(n.multihop, 1, 255)) throw bad(`multihop ${n.multihop}: TTL must be 1..255`);
+  if (n.ttlSecurity !== undefined && n.multihop !== undefined) throw bad('ttlSecurity and multihop are exclusive (GTSM already sets the TTL)');
+  const gr = n.gracefulRestart;
+  if (gr) {
+    if (gr.restartTime !== undefined && !isInt(gr.restartTime, 0, 4095)) throw bad(`gracefulRestart.restartTime ${gr.restartTime}: must be 0..4095 s`);
+    if (gr.longLivedStaleTime !== undefined && !isInt(gr.longLivedStaleTime, 0, 0xffffff)) {
+      throw bad(`gracefulRestart.longLivedStaleTime ${gr.longLivedStaleTime}: must be 0..16777215 s`);
+    }
+  }
+  if (n.addPath?.send !== undefined && !isInt(n.addPath.send, 0, 255)) throw bad(`addPath.send ${n.addPath.send}: must be 0..255`);
+  if (n.rrClient && n.asn !== spec.asn) throw bad('rrClient needs an iBGP neighbour (same AS)');
+  if (n.maxPrefix) {
+    if (!isInt(n.maxPrefix.limit, 1, 0xffffffff)) throw bad(`maxPrefix.limit ${n.maxPrefix.limit}: must be a positive integer`);
+    const rt = n.maxPrefix.restartTime;
+    if (rt !== undefined && !isInt(rt, 1, 65535 * 60)) throw bad(`maxPrefix.restartTime ${rt}: must be 1..3932100 s`);
+  }
+}
+
 /** Enforces the network rule and the naming rules before any config is written. */
 export function validateSpec(spec: SpeakerSpec): void {
   assertUnderlay(spec.routerId);
+  if (spec.clusterId !== undefined) {
+    const m = DOTTED_QUAD.exec(spec.clusterId);
+    if (!m || m.slice(1).some((x) => Number(x) > 255)) throw new Error(`${spec.name}: clusterId ${spec.clusterId} is not a dotted quad`);
+  }
   for (const n of spec.neighbors) {
     if (!/^[a-z][a-z0-9_]*$/.test(n.name)) throw new Error(`${spec.name}: bad neighbour name ${n.name}`);
+    validateKnobs(spec, n);
     assertUnderlay(n.address);
     if (n.localAddress) assertUnderlay(n.localAddress);
     if (n.nextHop6) assertUnderlay(n.nextHop6);
