@@ -18,11 +18,18 @@ import {
 import { FsmDriver, type FsmAction, type FsmState, type NegotiatedSession, type PeerFsmConfig } from '../fsm/index.js';
 import { Connection, type ConnectionHandler } from './connection.js';
 import { systemClock } from './clock.js';
+import { dialWithOptions, needsTcpOptions } from './sockopt/index.js';
 
 export interface PeerEndpoint {
   readonly address: string;
   readonly port: number;
   readonly localAddress?: string;
+  /** RFC 2385 TCP-MD5 key (at most 80 bytes). */
+  readonly password?: string;
+  /** RFC 5082 GTSM: the peer is at most this many hops away; we send with TTL 255. */
+  readonly ttlSecurity?: number;
+  /** TTL of our packets to the peer when GTSM is off. */
+  readonly multihop?: number;
 }
 
 export interface SessionEvents {
@@ -268,7 +275,14 @@ export class PeerSession {
     if (this.pending) return this.takePending(); // collision resolved in favour of the held connection
     if (this.cfg.passive || this.dialing) return;
     const { address, port, localAddress } = this.endpoint;
-    const sock = tcpConnect({ host: address, port, ...(localAddress ? { localAddress } : {}) });
+    let sock: ReturnType<typeof tcpConnect>;
+    try {
+      // TCP-MD5 / GTSM / multihop must be set between socket() and connect(): our own fd
+      sock = needsTcpOptions(this.endpoint) ? dialWithOptions(this.endpoint, this.endpoint) : tcpConnect({ host: address, port, ...(localAddress ? { localAddress } : {}) });
+    } catch (err) {
+      this.driver.dispatch({ type: 'TcpFailed', reason: `connect to ${address}:${port} failed: ${err instanceof Error ? err.message : String(err)}` });
+      return;
+    }
     this.dialing = sock;
     sock.once('connect', () => {
       if (this.dialing !== sock) return;
