@@ -213,7 +213,7 @@ export interface NetlinkError { errno: number; origSeq?: number; message?: strin
 /** Decodes an NLMSG_ERROR payload: errno 0 is an ack; extended ack text when the kernel sent one. */
 export function decodeError(h: Header, p: Buffer): NetlinkError {
   if (p.length < 4) throw new Error('netlink: short NLMSG_ERROR');
-  const err: NetlinkError = { errno: -p.readInt32LE(0) };
+  const err: NetlinkError = { errno: 0 - p.readInt32LE(0) };
   if (p.length >= 4 + NLMSG_HDRLEN) err.origSeq = p.readUInt32LE(4 + 8);
   if (h.flags & NLM_F_ACK_TLVS && p.length >= 4 + NLMSG_HDRLEN) {
     const origLen = p.readUInt32LE(4);
