@@ -2,7 +2,8 @@
 // spawned inside pod namespaces). Modes:
 //   serve <name> <tcpPorts,…> <udpPorts,…>  TCP+UDP servers on :: (dual stack);
 //       TCP greets with "<name>\n" and answers each line with "<name>:<line>\n";
-//       UDP answers each datagram with "<name>"
+//       UDP answers each datagram with "<name>"; the name @peer answers with
+//       the client's address as seen by the server (to check NAT)
 //   batch <timeoutMs> <json [{proto,host,port}]>  one attempt each, in parallel;
 //       prints a JSON array: the server's name, or null when nothing came back
 //   hold <host> <port>  one long-lived TCP connection, a line every 100 ms;
@@ -44,7 +45,7 @@ if (mode === 'serve') {
   const [name, tcpPorts, udpPorts] = args;
   for (const port of list(tcpPorts)) {
     createServer((s) => {
-      s.write(`${name}\n`);
+      s.write(`${name === '@peer' ? s.remoteAddress?.replace(/^::ffff:/, '') : name}\n`);
       let buf = '';
       s.on('data', (d) => {
         buf += d;
@@ -55,7 +56,7 @@ if (mode === 'serve') {
   }
   for (const port of list(udpPorts)) {
     const s = createSocket({ type: 'udp6', ipv6Only: false });
-    s.on('message', (_m, r) => s.send(name, r.port, r.address));
+    s.on('message', (_m, r) => s.send(name === '@peer' ? r.address.replace(/^::ffff:/, '') : name, r.port, r.address));
     s.bind(port, '::');
   }
   console.log(`serving ${name}`);
