@@ -10,6 +10,8 @@
 //       prints "reply <n>" per answer, "closed" at the end
 //   watch <proto> <host> <port> <timeoutMs>  attempts back to back, forever;
 //       prints "ok" or "fail" per attempt
+//   udpflood <host> <port> <intervalMs>  a datagram every interval; prints "ok"
+//       per answer and "sent <n>" every second
 import { createSocket } from 'node:dgram';
 import { createConnection, createServer } from 'node:net';
 
@@ -84,6 +86,13 @@ if (mode === 'serve') {
     console.log(r === null ? 'fail' : 'ok');
     if (r !== null) await new Promise((res) => setTimeout(res, 20));
   }
+} else if (mode === 'udpflood') {
+  const [host, port, intervalMs] = args;
+  const sock = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  let sent = 0;
+  sock.on('message', () => console.log('ok'));
+  setInterval(() => { sock.send('probe', Number(port), host); sent++; }, Number(intervalMs));
+  setInterval(() => console.log(`sent ${sent}`), 1000);
 } else {
   console.error(`usage: probe.mjs serve|batch|hold|watch …`);
   process.exit(2);
