@@ -51,7 +51,7 @@ export function serveWatch(sp: Speaker, call: ServerWritableStream<WatchRequest,
     if (e.type === 'peer') {
       names = peerNames(sp);
       const cfg = sp.peerConfig(e.peer.name);
-      return { peer: peerToProto(cfg ?? { ...e.peer, port: 0, passive: false, holdTime: 0, connectRetryTime: 0, delayOpenTime: 0, idleHoldTime: 0, idleHoldMaxTime: 0, families: [], allowasIn: 0 }, e.peer, sp.isAdminDown(e.peer.name)) };
+      return { peer: peerToProto(cfg ?? { name: e.peer.name, address: e.peer.address, asn: e.peer.asn, port: 0, passive: false, holdTime: 0, connectRetryTime: 0, delayOpenTime: 0, idleHoldTime: 0, idleHoldMaxTime: 0, families: [], allowasIn: 0 }, e.peer, sp.isAdminDown(e.peer.name)) };
     }
     const d = e.delta;
     return {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { compilePolicies } from '../policy/index.js';
-import { PEER_DEFAULTS, type OriginateConfig, type PeerConfig, type SpeakerConfig } from '../speaker/index.js';
+import { GR_DEFAULTS, PEER_DEFAULTS, type GracefulRestartConfig, type OriginateConfig, type PeerConfig, type SpeakerConfig } from '../speaker/index.js';
 import { familyByName, parseIpv4, parseIpv6, tryParsePrefix, type FamilyName } from '../wire/index.js';
 
 export class ConfigError extends Error {
@@ -65,7 +65,22 @@ class Checker {
 }
 
 const PEER_KEYS = ['name', 'address', 'asn', 'port', 'localAddress', 'passive', 'holdTime', 'keepaliveTime', 'connectRetryTime', 'delayOpenTime',
-  'families', 'requiredFamilies', 'import', 'export', 'nextHop', 'allowasIn', 'mrai', 'routeReflectorClient'] as const;
+  'families', 'requiredFamilies', 'import', 'export', 'nextHop', 'allowasIn', 'mrai', 'routeReflectorClient',
+  'password', 'ttlSecurity', 'multihop', 'gracefulRestart', 'addPath', 'maxPrefix', 'sendHoldTime'] as const;
+
+/** gracefulRestart: false, or { restartTime, longLivedStaleTime, notification } (defaults GR_DEFAULTS). */
+function gracefulRestart(c: Checker, v: unknown, path: Path): GracefulRestartConfig | false | undefined {
+  if (v === false) return false;
+  if (v === true) return GR_DEFAULTS;
+  const o = c.obj(v, path);
+  if (!o) return undefined;
+  c.unknownKeys(o, ['restartTime', 'longLivedStaleTime', 'notification'], path);
+  const restartTime = o.restartTime === undefined ? GR_DEFAULTS.restartTime : c.int(o.restartTime, [...path, 'restartTime'], 0, 4095, 'seconds from 0 to 4095 (12 bits, RFC 4724)');
+  const longLivedStaleTime = o.longLivedStaleTime === undefined ? 0 : c.int(o.longLivedStaleTime, [...path, 'longLivedStaleTime'], 0, 0xffffff, 'seconds from 0 to 16777215 (24 bits, RFC 9494)');
+  const notification = o.notification === undefined ? true : c.bool(o.notification, [...path, 'notification']);
+  if (restartTime === undefined || longLivedStaleTime === undefined || notification === undefined) return undefined;
+  return { restartTime, longLivedStaleTime, notification };
+}
 
 function peer(c: Checker, v: unknown, path: Path): PeerConfig | undefined {
   const o = c.obj(v, path);
@@ -83,6 +98,35 @@ function peer(c: Checker, v: unknown, path: Path): PeerConfig | undefined {
   const families = opt('families', familyList);
   const requiredFamilies = opt('requiredFamilies', familyList);
   const nextHop = opt('nextHop', (x, p) => (x === 'self' || x === 'keep' ? x : c.ip(x, p)));
+  // RFC 2385 key: the kernel takes 1..80 bytes; a number in YAML must be quoted to stay a string
+  const password = opt('password', (x, p) => {
+    if (typeof x !== 'string' || x === '') return c.bad(p, `must be a non-empty string (quote it in YAML; got ${typeof x === 'string' ? '""' : typeof x})`);
+    const n = Buffer.byteLength(x, 'utf8');
+    return n <= 80 ? x : c.bad(p, `must be at most 80 bytes (TCP-MD5 key, RFC 2385; got ${n})`);
+  });
+  const ttlSecurity = opt('ttlSecurity', (x, p) => c.int(x, p, 1, 254, 'a hop count from 1 to 254 (GTSM, RFC 5082; 1 = directly connected)'));
+  const multihop = opt('multihop', (x, p) => c.int(x, p, 1, 255, 'a TTL from 1 to 255'));
+  if (ttlSecurity !== undefined && multihop !== undefined) c.bad([...path, 'multihop'], 'cannot be combined with ttlSecurity (GTSM always sends with TTL 255; ttlSecurity gives the hop count)');
+  const gr = opt('gracefulRestart', (x, p) => gracefulRestart(c, x, p));
+  const addPath = opt('addPath', (x, p) => {
+    const a = c.obj(x, p);
+    if (!a) return undefined;
+    c.unknownKeys(a, ['receive', 'send'], p);
+    const receive = a.receive === undefined ? false : c.bool(a.receive, [...p, 'receive']);
+    const send = a.send === undefined ? 0 : c.int(a.send, [...p, 'send'], 0, 255, 'the number of paths per prefix to send, 0 to 255 (0 = none)');
+    return receive === undefined || send === undefined ? undefined : { receive, send };
+  });
+  const maxPrefix = opt('maxPrefix', (x, p) => {
+    const m = c.obj(x, p);
+    if (!m) return undefined;
+    c.unknownKeys(m, ['limit', 'warningPercent', 'restartTime'], p);
+    const limit = c.int(m.limit, [...p, 'limit'], 1, 4294967295, 'a prefix count of at least 1');
+    const warningPercent = m.warningPercent === undefined ? undefined : c.int(m.warningPercent, [...p, 'warningPercent'], 1, 100, 'a percentage from 1 to 100');
+    const restartTime = m.restartTime === undefined ? undefined : c.int(m.restartTime, [...p, 'restartTime'], 0, 86400, 'seconds from 0 to 86400 (0 = stay down until reset)');
+    return limit === undefined ? undefined : { limit, ...defined({ warningPercent, restartTime }) };
+  });
+  const sendHoldTime = opt('sendHoldTime', (x, p) => (x === 0 ? 0 : c.int(x, p, 3, 65535, '0 (off) or seconds from 3 to 65535')));
+  if (sendHoldTime && holdTime !== undefined && holdTime > 0 && sendHoldTime < holdTime) c.bad([...path, 'sendHoldTime'], `must be at least the hold time ${holdTime} (RFC 9687)`);
   if (!name || !address || asn === undefined) return undefined;
   const pc: PeerConfig = {
     ...PEER_DEFAULTS, name, address, asn,
@@ -102,6 +146,13 @@ function peer(c: Checker, v: unknown, path: Path): PeerConfig | undefined {
       allowasIn: opt('allowasIn', (x, p) => c.int(x, p, 0, 10)),
       mrai: opt('mrai', (x, p) => (typeof x === 'number' && x >= 0 && x <= 600 ? x : c.bad(p, `must be seconds from 0 to 600 (got ${JSON.stringify(x)})`))),
       routeReflectorClient: opt('routeReflectorClient', (x, p) => c.bool(x, p)),
+      password,
+      ttlSecurity,
+      multihop,
+      gracefulRestart: gr,
+      addPath,
+      maxPrefix,
+      sendHoldTime,
     }),
   };
   return pc;
@@ -155,7 +206,7 @@ export function validateConfig(doc: unknown): { config?: DaemonConfig; problems:
   const o = c.obj(doc, []);
   if (!o) return { problems: c.problems };
   c.unknownKeys(o, ['routerId', 'asn', 'listen', 'control', 'api', 'multipath', 'alwaysCompareMed', 'peers', 'policies', 'originate', 'hostname',
-    'clusterId', 'clientToClientReflection'], []);
+    'clusterId', 'clientToClientReflection', 'gracefulRestart', 'selectionDeferralTime'], []);
   const routerId = c.ipv4(o.routerId, ['routerId']);
   const asn = c.asn(o.asn, ['asn']);
   const listen = o.listen === undefined ? [{ address: '::', port: 179 }] : (c.list(o.listen, ['listen']) ?? []).map((l, i) => {
@@ -188,6 +239,8 @@ export function validateConfig(doc: unknown): { config?: DaemonConfig; problems:
   const api = o.api === undefined ? undefined : apiConfig(c, o.api);
   const clusterId = o.clusterId === undefined ? undefined : c.ipv4(o.clusterId, ['clusterId']);
   const clientToClientReflection = o.clientToClientReflection === undefined ? undefined : c.bool(o.clientToClientReflection, ['clientToClientReflection']);
+  const gr = o.gracefulRestart === undefined ? undefined : gracefulRestart(c, o.gracefulRestart, ['gracefulRestart']);
+  const selectionDeferralTime = o.selectionDeferralTime === undefined ? undefined : c.int(o.selectionDeferralTime, ['selectionDeferralTime'], 1, 3600, 'seconds from 1 to 3600');
   peers.forEach((p, i) => {
     if (p.routeReflectorClient && asn !== undefined && p.asn !== asn) c.bad(['peers', i, 'routeReflectorClient'], `only an iBGP peer (asn ${asn}) can be a route-reflector client`);
   });
@@ -195,7 +248,7 @@ export function validateConfig(doc: unknown): { config?: DaemonConfig; problems:
   const speaker: SpeakerConfig = {
     routerId, asn, listen, multipath: multipath ?? false, alwaysCompareMed: alwaysCompareMed ?? false, peers,
     policies: o.policies ?? [], originate: originated, ...(typeof o.hostname === 'string' ? { hostname: o.hostname } : {}),
-    ...defined({ clusterId, clientToClientReflection }),
+    ...defined({ clusterId, clientToClientReflection, gracefulRestart: gr, selectionDeferralTime }),
   };
   return { config: { speaker, ...(control ? { control } : {}), ...(api ? { api } : {}) }, problems: [] };
 }

@@ -1,8 +1,10 @@
 // Real bgpd processes over loopback (127.0.0.1 ↔ 127.0.0.2): the session
 // comes up, SIGHUP applies a changed config (a new originated prefix, a
 // changed export policy) without resetting the unchanged session, a broken
-// config on SIGHUP is reported and the running one kept, and SIGTERM sends
-// Cease/Administrative Shutdown that the other side logs in words.
+// config on SIGHUP is reported and the running one kept, SIGTERM closes the
+// session silently so the other side keeps the routes as stale (graceful
+// restart), and SIGINT sends Cease/Administrative Shutdown (inside a Hard
+// Reset, both sides having the N bit) that the other side logs in words.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -68,13 +70,18 @@ async function until<T>(what: string, f: () => Promise<T>, ok: (v: T) => boolean
 type Peer = { state: string; since: number; lastError?: string };
 type Route = { prefix: string };
 
+function start(me: 'a' | 'b'): ChildProcess {
+  const p = spawn(process.execPath, [BIN, '--config', join(dir, `${me}.yaml`)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  p.stdout!.on('data', (d) => (logs[me] += d.toString()));
+  p.stderr!.on('data', (d) => (logs[me] += d.toString()));
+  procs.push(p);
+  return p;
+}
+
 beforeAll(() => {
   for (const me of ['a', 'b'] as const) {
     writeFileSync(join(dir, `${me}.yaml`), config(me, me === 'a' ? 'originate:\n  - prefix: 100.64.1.0/26\n' : ''));
-    const p = spawn(process.execPath, [BIN, '--config', join(dir, `${me}.yaml`)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    p.stdout!.on('data', (d) => (logs[me] += d.toString()));
-    p.stderr!.on('data', (d) => (logs[me] += d.toString()));
-    procs.push(p);
+    start(me);
   }
 });
 
@@ -109,10 +116,25 @@ describe('bgpd process', () => {
     expect((await ask<Peer>('b', 'peer a')).state).toBe('Established');
   });
 
-  it('SIGTERM sends Cease/Administrative Shutdown, logged in words by the other side', async () => {
+  it('SIGTERM is a graceful restart: no NOTIFICATION, the other side keeps the routes as stale', async () => {
     procs[0]!.kill('SIGTERM');
+    const p = await until('b sees the session end', () => ask<Peer>('b', 'peer a'), (x) => x.state !== 'Established');
+    expect(p.lastError ?? '').not.toContain('NOTIFICATION');
+    await until('b logs the stale routes', async () => logs.b ?? '', (l) => l.includes('graceful restart: keeping'));
+    const routes = await ask<Route[]>('b', 'routes');
+    expect(routes.some((x) => x.prefix === '100.64.2.0/26')).toBe(true);
+  });
+
+  it('SIGINT sends Cease/Administrative Shutdown (Hard Reset), logged in words; the routes go at once', async () => {
+    writeFileSync(join(dir, 'a.yaml'), config('a', 'originate:\n  - prefix: 100.64.1.0/26\n  - prefix: 100.64.2.0/26\n'));
+    procs[0] = start('a');
+    await until('b has both of a\'s routes again', () => ask<Route[]>('b', 'routes'), (r) => r.some((x) => x.prefix === '100.64.1.0/26') && r.some((x) => x.prefix === '100.64.2.0/26'));
+    await until('a and b Established again', () => ask<Peer>('b', 'peer a'), (x) => x.state === 'Established');
+    procs[0]!.kill('SIGINT');
     const p = await until('b sees the shutdown', () => ask<Peer>('b', 'peer a'), (x) => x.state !== 'Established');
     expect(p.lastError ?? '').toContain('Administrative Shutdown');
-    expect(logs.b).toContain('received NOTIFICATION from a: Cease / Administrative Shutdown: \\"bgpd stopped (SIGTERM)\\"');
+    expect(logs.b).toContain('received NOTIFICATION from a: Cease / Hard Reset (cause: Cease / Administrative Shutdown: \\"bgpd stopped (SIGINT)\\")');
+    const routes = await until('b dropped a\'s routes', () => ask<Route[]>('b', 'routes'), (r) => !r.some((x) => x.prefix === '100.64.2.0/26'));
+    expect(routes.some((x) => x.prefix === '100.64.1.0/26')).toBe(false);
   });
 });

@@ -2,7 +2,13 @@
 // speaker, different role): argument parsing, config loading with file:line
 // errors, the gRPC API and control socket, SIGHUP reload (unchanged sessions
 // stay up; a bad file is reported and the running config kept), and
-// SIGTERM/SIGINT with Cease/Administrative Shutdown to every peer.
+// shutdown: SIGTERM closes the sessions without a NOTIFICATION when graceful
+// restart is on (the peers keep our routes while we restart: a pod restart or
+// upgrade drops no traffic), else like SIGINT, which sends Cease/
+// Administrative Shutdown (a Hard Reset where the N bit was agreed) so the
+// peers withdraw our routes at once. `--graceful-restart` starts in the
+// restarting role (RFC 4724 §4.1: R and F bits, our UPDATEs deferred until
+// the peers' End-of-RIB).
 // Logs are pino JSON on stdout.
 
 import pino, { type Logger } from 'pino';
@@ -25,7 +31,7 @@ export interface DaemonRole {
 function usage(role: DaemonRole, msg?: string): never {
   if (msg) console.error(msg);
   const extra = Object.entries(role.options ?? {}).map(([k, d]) => ` [${k} <${d}>]`).join('');
-  console.error(`usage: ${role.name} --config <file.yaml> [--check]${extra}`);
+  console.error(`usage: ${role.name} --config <file.yaml> [--check] [--graceful-restart]${extra}`);
   process.exit(2);
 }
 
@@ -39,11 +45,13 @@ function load(role: DaemonRole, file: string): DaemonConfig {
 export async function runDaemon(role: DaemonRole, argv: readonly string[]): Promise<void> {
   let file: string | undefined;
   let check = false;
+  let restarting = false;
   const options: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--config' || a === '-c') file = argv[++i];
     else if (a === '--check') check = true;
+    else if (a === '--graceful-restart') restarting = true;
     else if (a === '--help' || a === '-h') usage(role);
     else if (role.options && a in role.options) {
       const v = argv[++i];
@@ -64,7 +72,7 @@ export async function runDaemon(role: DaemonRole, argv: readonly string[]): Prom
     console.log(`${file}: configuration OK (${cfg.speaker.peers.length} peers)`);
     return;
   }
-  const sp = new Speaker(cfg.speaker, { logger: log });
+  const sp = new Speaker(restarting ? { ...cfg.speaker, restarting } : cfg.speaker, { logger: log });
   await sp.start();
   log.info({ asn: cfg.speaker.asn, routerId: cfg.speaker.routerId, listen: cfg.speaker.listen, peers: cfg.speaker.peers.length }, `${role.name} started`);
   const control = cfg.control ? serveControl(sp, cfg.control) : undefined;
@@ -82,8 +90,9 @@ export async function runDaemon(role: DaemonRole, argv: readonly string[]): Prom
     }
   });
   const shutdown = async (sig: string) => {
-    log.info({ signal: sig }, 'shutting down');
-    await sp.stop(`${role.name} stopped (${sig})`);
+    const graceful = sig === 'SIGTERM' && sp.config.gracefulRestart !== false;
+    log.info({ signal: sig, graceful }, graceful ? 'shutting down for a graceful restart: sessions closed without NOTIFICATION, peers keep our routes' : 'shutting down');
+    await sp.stop(`${role.name} stopped (${sig})`, { graceful });
     control?.close();
     await api?.close();
     if (closeExtra) await closeExtra();

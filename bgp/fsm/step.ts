@@ -139,6 +139,7 @@ const HANDLERS: { readonly [T in FsmEventType]: Handler<T> } = {
   ManualStop: (s, e, cfg) => {
     const patch = { connectRetryCounter: 0, idleHoldSeconds: cfg.idleHoldTime };
     if (s.state === 'Idle') return { key: 'ManualStop', actions: [stopTimer('idleHold')], patch };
+    if (e.silent) return { key: 'ManualStop', detail: 'closed without NOTIFICATION (graceful restart)', actions: [DISCONNECT], patch };
     const sent = e.notification ?? notification(ErrorCode.CEASE, CeaseSubcode.ADMINISTRATIVE_SHUTDOWN);
     return close('ManualStop', sent, `sent NOTIFICATION ${describeNotification(sent)}`, patch);
   },
@@ -207,6 +208,16 @@ const HANDLERS: { readonly [T in FsmEventType]: Handler<T> } = {
     s.state === 'Idle' ? { key: 'CollisionDump' } : close('CollisionDump', notification(ErrorCode.CEASE, CeaseSubcode.CONNECTION_COLLISION_RESOLUTION)),
 };
 
+/** session-down with the NOTIFICATION that ended the session, sent or received, if any. */
+function sessionDown(reason: string, e: FsmEvent, plan: Plan): FsmAction {
+  if (e.type === 'NotificationReceived') {
+    const n = e.notification;
+    return { type: 'session-down', reason, notification: { code: n.code, subcode: n.subcode, data: n.data, sent: false } };
+  }
+  const sent = plan.actions?.find((a) => a.type === 'send-notification');
+  return sent ? { type: 'session-down', reason, notification: { ...sent.notification, sent: true } } : { type: 'session-down', reason };
+}
+
 export function step(s: FsmSnapshot, e: FsmEvent, cfg: PeerFsmConfig): StepResult {
   const plan = (HANDLERS[e.type] as Handler<FsmEventType>)(s, e as never, cfg);
   const row = findTransition(s.state, plan.key);
@@ -218,7 +229,7 @@ export function step(s: FsmSnapshot, e: FsmEvent, cfg: PeerFsmConfig): StepResul
   if (row.to !== s.state) {
     for (const t of TIMERS_OF[s.state]) if (!TIMERS_OF[row.to].includes(t)) actions.push(stopTimer(t));
   }
-  if (s.state === 'Established' && row.to !== 'Established') actions.push({ type: 'session-down', reason });
+  if (s.state === 'Established' && row.to !== 'Established') actions.push(sessionDown(reason, e, plan));
   if (plan.actions) actions.push(...plan.actions);
 
   const { negotiated, peerOpen, ...rest } = { ...s, ...plan.patch };

@@ -68,8 +68,11 @@ export interface NotificationToSend {
 
 export type FsmEvent =
   | { readonly type: 'ManualStart' }
-  /** Sends Cease/Administrative Shutdown unless a notification is given. */
-  | { readonly type: 'ManualStop'; readonly notification?: NotificationToSend }
+  /**
+   * Sends Cease/Administrative Shutdown unless a notification is given; `silent` closes the
+   * connection without any NOTIFICATION (graceful restart of this speaker, RFC 4724 §4.1).
+   */
+  | { readonly type: 'ManualStop'; readonly notification?: NotificationToSend; readonly silent?: boolean }
   | { readonly type: 'TimerExpired'; readonly timer: TimerName }
   /** Our outgoing connection succeeded, or an incoming one was accepted for this peer. */
   | { readonly type: 'TcpConnected' }
@@ -106,8 +109,18 @@ export type FsmAction =
   /** Stopping a timer that is not running is a no-op. */
   | { readonly type: 'stop-timer'; readonly timer: TimerName }
   | { readonly type: 'established'; readonly session: NegotiatedSession }
-  /** Only when leaving Established: the peer's routes must be flushed. */
-  | { readonly type: 'session-down'; readonly reason: string };
+  /**
+   * Only when leaving Established: the peer's routes must be flushed, or kept
+   * as stale (graceful restart). `notification` is the NOTIFICATION that ended
+   * the session, if one did (RFC 8538 decides on it); absent: the TCP
+   * connection failed or was closed silently.
+   */
+  | { readonly type: 'session-down'; readonly reason: string; readonly notification?: SessionEndNotification };
+
+export interface SessionEndNotification extends NotificationToSend {
+  /** We sent it (true) or received it (false). */
+  readonly sent: boolean;
+}
 
 export interface FsmSnapshot {
   readonly state: FsmState;

@@ -1,5 +1,8 @@
 // Best-path selection (RFC 4271 §9.1.2.2, RFC 4456 §9), returning the step
 // that decided (ARCHITECTURE.md rule 6). Each step decides once, in order:
+//   llgr-stale           a path without the LLGR_STALE community over one with
+//                        it (RFC 9494 §4.3: long-lived stale routes are the
+//                        least preferred)
 //   local-origin         locally originated over learned. RFC 4271 leaves this
 //                        to the degree of preference; like BIRD (protocol
 //                        preference) and GoBGP (local routes first) we put it
@@ -38,7 +41,7 @@ import type { Path } from './path.js';
 
 export type DecisionReason =
   | 'only-path' | 'local-pref' | 'as-path-length' | 'origin' | 'med' | 'ebgp-over-ibgp' | 'igp-cost'
-  | 'router-id' | 'cluster-list-length' | 'peer-address' | 'local-origin' | 'equal';
+  | 'router-id' | 'cluster-list-length' | 'peer-address' | 'local-origin' | 'equal' | 'llgr-stale';
 
 export interface DecisionOptions {
   alwaysCompareMed: boolean;
@@ -47,8 +50,11 @@ export interface DecisionOptions {
 /** Step names by the magnitude decide() returns. */
 const STEPS: readonly DecisionReason[] = [
   'equal', 'local-origin', 'local-pref', 'as-path-length', 'origin', 'med', 'ebgp-over-ibgp', 'igp-cost',
-  'router-id', 'cluster-list-length', 'peer-address', 'equal',
+  'router-id', 'cluster-list-length', 'peer-address', 'equal', 'llgr-stale',
 ];
+
+const LLGR_STALE = 0xffff0006;
+const llgrStale = (a: PathAttributes): boolean => a.communities !== undefined && a.communities.includes(LLGR_STALE);
 
 const EMPTY_PATH: readonly AsPathSegment[] = [];
 const localPref = (a: PathAttributes): number => a.localPref ?? 100;
@@ -78,6 +84,10 @@ function medComparable(a: PathAttributes, b: PathAttributes): boolean {
  */
 export function decide(a: Path, b: Path, alwaysCompareMed: boolean): number {
   const sa = a.source, sb = b.source, x = a.attrs, y = b.attrs;
+  if (x !== y) {
+    const st = llgrStale(x);
+    if (st !== llgrStale(y)) return st ? 12 : -12;
+  }
   if (sa.local !== sb.local) return sa.local ? -1 : 1;
   if (x !== y) {
     const lp = localPref(y) - localPref(x);
@@ -117,7 +127,7 @@ export function multipathEqual(a: Path, b: Path, _o?: DecisionOptions): boolean 
   if (sa.local !== sb.local || sa.ibgp !== sb.ibgp) return false;
   if (a.igpCost !== undefined && b.igpCost !== undefined && a.igpCost !== b.igpCost) return false;
   if (x === y) return true;
-  return localPref(x) === localPref(y) && pathLength(x) === pathLength(y) && origin(x) === origin(y) &&
+  return llgrStale(x) === llgrStale(y) && localPref(x) === localPref(y) && pathLength(x) === pathLength(y) && origin(x) === origin(y) &&
     med(x) === med(y) && (sa.ibgp || neighbourAs(x) === neighbourAs(y));
 }
 

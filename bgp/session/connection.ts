@@ -40,6 +40,8 @@ export class Connection {
   readonly localAddress: string;
   /** Messages and octets written, for counters. */
   sentMessages = 0;
+  /** Since when (ms) the kernel buffer has been full with nothing drained (RFC 9687 send hold timer); undefined when writable. */
+  blockedSince: number | undefined;
 
   constructor(readonly socket: Socket, readonly outgoing: boolean) {
     this.remoteAddress = normalise(socket.remoteAddress ?? '');
@@ -47,7 +49,10 @@ export class Connection {
     this.localAddress = normalise(socket.localAddress ?? '');
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.handler?.onDrain());
+    socket.on('drain', () => {
+      this.blockedSince = undefined;
+      this.handler?.onDrain();
+    });
     socket.on('error', (err) => this.closeWith(`socket error: ${err.message}`));
     socket.on('close', () => this.closeWith('connection closed by peer'));
   }
@@ -75,7 +80,7 @@ export class Connection {
     if (this.closed) return false;
     if (Buffer.isBuffer(bufs)) {
       this.sentMessages++;
-      return this.socket.write(bufs);
+      return this.blocked(this.socket.write(bufs));
     }
     if (bufs.length === 0) return this.writable;
     this.sentMessages += bufs.length;
@@ -83,6 +88,11 @@ export class Connection {
     let ok = true;
     for (const b of bufs) ok = this.socket.write(b);
     this.socket.uncork();
+    return this.blocked(ok);
+  }
+
+  private blocked(ok: boolean): boolean {
+    if (!ok && this.blockedSince === undefined) this.blockedSince = Date.now();
     return ok;
   }
 

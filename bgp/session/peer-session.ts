@@ -3,7 +3,9 @@
 // dial (with per-peer local address and port), send OPEN/KEEPALIVE/
 // NOTIFICATION, drop the connection. Messages become FSM events; KEEPALIVE
 // and UPDATE restart the hold timer at receipt, before queueing.
-// Connection collisions (RFC 4271 §6.8): an incoming connection while our
+// An incoming connection while we idle out an error back-off restarts the
+// FSM at once (RFC 4271 §8.1.1's automatic start with passive TCP
+// establishment). Connection collisions (RFC 4271 §6.8): an incoming connection while our
 // own is dialling or in OpenSent/OpenConfirm is held (we send nothing on it)
 // until its OPEN arrives; the connection
 // opened by the speaker with the higher BGP Identifier survives, the other gets
@@ -15,7 +17,7 @@ import {
   CeaseSubcode, ErrorCode, encodeKeepalive, encodeNotification, encodeOpen, parseIpv4,
   type DecodeResult, type Message, type OpenMessage, type RouteRefreshMessage, type UpdateMessage, type WireError,
 } from '../wire/index.js';
-import { FsmDriver, type FsmAction, type FsmState, type NegotiatedSession, type PeerFsmConfig } from '../fsm/index.js';
+import { FsmDriver, type FsmAction, type FsmState, type NegotiatedSession, type PeerFsmConfig, type SessionEndNotification } from '../fsm/index.js';
 import { Connection, type ConnectionHandler } from './connection.js';
 import { systemClock } from './clock.js';
 import { dialWithOptions, needsTcpOptions } from './sockopt/index.js';
@@ -35,7 +37,8 @@ export interface PeerEndpoint {
 export interface SessionEvents {
   onStateChange(s: PeerSession, from: FsmState, to: FsmState, reason: string): void;
   onEstablished(s: PeerSession, n: NegotiatedSession): void;
-  onDown(s: PeerSession, reason: string): void;
+  /** Left Established; `notification` is the NOTIFICATION that ended it (sent or received), absent for TCP failures. */
+  onDown(s: PeerSession, reason: string, notification?: SessionEndNotification): void;
   onUpdate(s: PeerSession, u: UpdateMessage, errors: readonly WireError[]): void;
   onRouteRefresh(s: PeerSession, m: RouteRefreshMessage): void;
   onWritable(s: PeerSession): void;
@@ -54,6 +57,9 @@ export class PeerSession {
   since = Date.now();
   /** Counters of messages, for status output. */
   readonly counters = { updatesIn: 0, updatesOut: 0, notificationsIn: 0, notificationsOut: 0 };
+  /** RFC 9687 send hold time in seconds (0 = off): the peer must read what we send within it. */
+  sendHoldTime = 0;
+  private sendHoldCheck: ReturnType<typeof setInterval> | undefined;
 
   constructor(readonly name: string, public endpoint: PeerEndpoint, private cfg: PeerFsmConfig, private readonly events: SessionEvents) {
     this.driver = new FsmDriver(cfg, systemClock, (a) => this.act(a), (t) => {
@@ -74,9 +80,10 @@ export class PeerSession {
     this.driver.dispatch({ type: 'ManualStart' });
   }
 
-  stop(notification?: { code: number; subcode: number; data: Buffer }): void {
+  /** Manual stop with a NOTIFICATION (default Cease/Administrative Shutdown), or `silent`: no NOTIFICATION (our graceful restart). */
+  stop(notification?: { code: number; subcode: number; data: Buffer }, opts: { silent?: boolean } = {}): void {
     this.stopped = true;
-    this.driver.dispatch(notification ? { type: 'ManualStop', notification } : { type: 'ManualStop' });
+    this.driver.dispatch({ type: 'ManualStop', ...(notification ? { notification } : {}), ...(opts.silent ? { silent: true } : {}) });
     this.dropPending();
   }
 
@@ -100,8 +107,16 @@ export class PeerSession {
 
   /** An incoming TCP connection from this peer's address. */
   accept(conn: Connection): void {
+    if (this.stopped) {
+      this.refuse(conn, CeaseSubcode.CONNECTION_REJECTED);
+      return;
+    }
+    // Idle while waiting out the back-off after an error: the peer is back,
+    // take its connection now. Refusing it lets two speakers that back off
+    // in step refuse each other forever (each one dials while the other idles).
+    if (this.state === 'Idle') this.driver.dispatch({ type: 'ManualStart' });
     const st = this.state;
-    if (this.stopped || st === 'Idle') {
+    if (st === 'Idle') {
       this.refuse(conn, CeaseSubcode.CONNECTION_REJECTED);
       return;
     }
@@ -260,15 +275,42 @@ export class PeerSession {
         return;
       case 'established':
         this.conn?.setOptions(a.session.wire.rx);
+        this.startSendHold();
         this.events.onEstablished(this, a.session);
         return;
       case 'session-down':
-        this.events.onDown(this, a.reason);
+        this.stopSendHold();
+        this.events.onDown(this, a.reason, a.notification);
         return;
       case 'start-timer':
       case 'stop-timer':
         return; // handled by the driver
     }
+  }
+
+  /**
+   * RFC 9687: while Established, a connection whose kernel buffer stayed full
+   * (nothing drained) for sendHoldTime is closed: a peer that stops reading
+   * must not wedge us. No NOTIFICATION can get through; the session ends as a
+   * TCP failure with the reason recorded.
+   */
+  private startSendHold(): void {
+    this.stopSendHold();
+    if (this.sendHoldTime <= 0) return;
+    const limitMs = this.sendHoldTime * 1000;
+    this.sendHoldCheck = setInterval(() => {
+      const c = this.conn;
+      if (!c || c.blockedSince === undefined || Date.now() - c.blockedSince < limitMs) return;
+      this.conn = undefined;
+      c.destroy();
+      this.driver.dispatch({ type: 'TcpFailed', reason: `send hold timer expired: the peer read nothing for ${this.sendHoldTime} s (RFC 9687)` });
+    }, Math.min(1000, limitMs / 4));
+    this.sendHoldCheck.unref();
+  }
+
+  private stopSendHold(): void {
+    if (this.sendHoldCheck) clearInterval(this.sendHoldCheck);
+    this.sendHoldCheck = undefined;
   }
 
   private dial(): void {

@@ -35,6 +35,38 @@ export interface PeerConfig {
   readonly mrai?: number;
   /** RFC 4456: this iBGP peer is a route-reflector client of ours. Default false. */
   readonly routeReflectorClient?: boolean;
+  /** Graceful restart toward this peer (RFC 4724, 9494, 8538); default: the speaker's gracefulRestart; false turns it off. */
+  readonly gracefulRestart?: GracefulRestartConfig | false;
+  /** ADD-PATH (RFC 7911) for every family of the session: receive several paths, send up to `send` paths per prefix (0 = off). */
+  readonly addPath?: { readonly receive: boolean; readonly send: number };
+  /** Maximum prefixes accepted from the peer (RFC 4486 Cease 1 above it). */
+  readonly maxPrefix?: MaxPrefixConfig;
+  /** RFC 9687: close the session when the peer has not read anything we sent for this many seconds; 0 = off. Default max(480, hold time). */
+  readonly sendHoldTime?: number;
+  /** RFC 2385 TCP-MD5 key for the session (UTF-8, at most 80 bytes). Changing it resets the session. */
+  readonly password?: string;
+  /** RFC 5082 GTSM: the peer is at most this many hops away (1..254); we send with TTL 255 and drop segments below 256 − hops. */
+  readonly ttlSecurity?: number;
+  /** TTL of our packets to the peer (1..255) when GTSM is off; default: the system's (64). */
+  readonly multihop?: number;
+}
+
+export interface GracefulRestartConfig {
+  /** Seconds a peer should keep our routes while we restart (12 bits; announced in our capability). Default 120. */
+  readonly restartTime: number;
+  /** RFC 9494 long-lived stale time in seconds (24 bits); 0 = no LLGR. Default 0. */
+  readonly longLivedStaleTime: number;
+  /** RFC 8538 N bit: graceful restart also when a NOTIFICATION (other than Hard Reset) ends the session. Default true. */
+  readonly notification: boolean;
+}
+
+export interface MaxPrefixConfig {
+  /** Above this many prefixes received (all families), the session is closed with Cease 1. */
+  readonly limit: number;
+  /** Log a warning at this percentage of the limit (default 75). */
+  readonly warningPercent?: number;
+  /** Seconds before connecting again; 0 or absent: stay down until an operator resets or enables the peer. */
+  readonly restartTime?: number;
 }
 
 export interface OriginateConfig {
@@ -63,6 +95,28 @@ export interface SpeakerConfig {
   readonly clusterId?: string;
   /** Reflect routes from one client to the other clients; default true (false when clients are fully meshed). */
   readonly clientToClientReflection?: boolean;
+  /** Graceful restart defaults for every peer (RFC 4724); absent: GR_DEFAULTS; false: off unless a peer turns it on. */
+  readonly gracefulRestart?: GracefulRestartConfig | false;
+  /**
+   * Restarting role (RFC 4724 §4.1): this process restarted with forwarding state kept (bgpd --graceful-restart):
+   * announce the R and F bits and hold back our UPDATEs until every peer sent End-of-RIB or the deferral timer fires.
+   */
+  readonly restarting?: boolean;
+  /** Seconds to wait for End-of-RIB from peers after a graceful restart (Selection_Deferral_Timer). Default 120. */
+  readonly selectionDeferralTime?: number;
+}
+
+export const GR_DEFAULTS: GracefulRestartConfig = { restartTime: 120, longLivedStaleTime: 0, notification: true };
+export const SELECTION_DEFERRAL_DEFAULT = 120;
+/** RFC 9687 §3 suggests 8 minutes; never less than the hold time. */
+export const SEND_HOLD_DEFAULT = 480;
+
+/** The graceful-restart settings in force for a peer, or undefined when GR is off for it. */
+export function grConfigOf(sp: Pick<SpeakerConfig, 'gracefulRestart'>, pc: Pick<PeerConfig, 'gracefulRestart'>): GracefulRestartConfig | undefined {
+  if (pc.gracefulRestart === false) return undefined;
+  if (pc.gracefulRestart) return pc.gracefulRestart;
+  if (sp.gracefulRestart === false) return undefined;
+  return sp.gracefulRestart ?? GR_DEFAULTS;
 }
 
 export const PEER_DEFAULTS = {

@@ -22,6 +22,8 @@ export interface InboundContext {
   readonly clusterId: string;
   readonly locRib: LocRib;
   readonly interner: AttrInterner;
+  /** Report every prefix whose path set changed in `touched` (some peer sends ADD-PATH). */
+  readonly trackTouched?: boolean;
 }
 
 export interface InboundResult {
@@ -29,6 +31,8 @@ export interface InboundResult {
   /** Families the peer signalled End-of-RIB for. */
   endOfRib: FamilyName[];
   disabled: FamilyName[];
+  /** Prefixes (path ID 0) whose path set changed, when trackTouched. */
+  touched: Prefix[];
 }
 
 function hygiene(peer: Peer, attrs: PathAttributes, as4: boolean): PathAttributes {
@@ -61,12 +65,14 @@ function reflectionLoop(peer: Peer, a: PathAttributes, ctx: InboundContext): str
   return undefined;
 }
 
-function withdrawOne(peer: Peer, p: Prefix, ctx: InboundContext, out: RibDelta[]): void {
+function withdrawOne(peer: Peer, p: Prefix, ctx: InboundContext, out: RibDelta[], touched?: Prefix[]): void {
+  if (peer.stale.size > 0) peer.stale.delete(p);
   const prev = peer.adjIn.delete(p);
   if (!prev) return;
   ctx.interner.release(prev.attrs);
   const d = ctx.locRib.withdraw(peer.source.id, p);
   if (d) out.push(d);
+  else if (touched) touched.push(p);
 }
 
 export function removeFamily(peer: Peer, family: FamilyName, ctx: InboundContext, out: RibDelta[]): void {
@@ -77,7 +83,8 @@ export function removeFamily(peer: Peer, family: FamilyName, ctx: InboundContext
 
 export function processUpdate(peer: Peer, u: UpdateMessage, errors: readonly WireError[], ctx: InboundContext): InboundResult {
   const deltas: RibDelta[] = [];
-  const res: InboundResult = { deltas, endOfRib: [], disabled: [] };
+  const res: InboundResult = { deltas, endOfRib: [], disabled: [], touched: [] };
+  const touched = ctx.trackTouched ? res.touched : undefined;
   const session = peer.session.negotiated;
   if (!session) return res;
   const negotiated = session.families;
@@ -98,10 +105,10 @@ export function processUpdate(peer: Peer, u: UpdateMessage, errors: readonly Wir
     return res;
   }
 
-  for (const p of u.withdrawn) withdrawOne(peer, p, ctx, deltas);
+  for (const p of u.withdrawn) withdrawOne(peer, p, ctx, deltas, touched);
   if (u.mpUnreach) {
     const f = findFamily(u.mpUnreach.afi, u.mpUnreach.safi);
-    if (f && negotiated.includes(f.name)) for (const p of u.mpUnreach.withdrawn) withdrawOne(peer, p, ctx, deltas);
+    if (f && negotiated.includes(f.name)) for (const p of u.mpUnreach.withdrawn) withdrawOne(peer, p, ctx, deltas, touched);
   }
 
   const groups: { family: FamilyName; nlri: readonly Prefix[]; nextHop: readonly string[] }[] = [];
@@ -119,21 +126,23 @@ export function processUpdate(peer: Peer, u: UpdateMessage, errors: readonly Wir
     for (const prefix of g.nlri) {
       if (refuse) {
         if (refuse === rrLoop) peer.rejected++;
-        withdrawOne(peer, prefix, ctx, deltas);
+        withdrawOne(peer, prefix, ctx, deltas, touched);
         continue;
       }
       const r = applyPolicy(peer.importPolicy, { prefix, family: g.family, attrs, nextHop: g.nextHop }, { localAs: ctx.localAs, direction: 'import' });
       if (!r.accept) {
         peer.rejected++;
-        withdrawOne(peer, prefix, ctx, deltas);
+        withdrawOne(peer, prefix, ctx, deltas, touched);
         continue;
       }
       const nextHop = Array.isArray(r.nextHop) ? r.nextHop : g.nextHop;
       const path: Path = { prefix, family: g.family, attrs: ctx.interner.intern(r.attrs), nextHop, source: peer.source };
+      if (peer.stale.size > 0) peer.stale.delete(prefix);
       const prev = peer.adjIn.set(path);
       if (prev) ctx.interner.release(prev.attrs);
       const d = ctx.locRib.update(path);
       if (d) deltas.push(d);
+      else if (touched) touched.push(prefix);
     }
   }
   return res;

@@ -16,16 +16,19 @@
 //   - iBGP: LOCAL_PREF set (100 when absent), next hop unchanged unless
 //     configured, self for our own routes
 //   - export policy (eBGP without one: nothing, RFC 8212)
+//   - long-lived stale routes (LLGR_STALE) only to peers that agreed LLGR
+//     for the family (RFC 9494 §4.5)
 // Identical inputs give the identical interned attribute object (Peer's memo),
 // so the Adj-RIB-Out packs many prefixes per UPDATE; queued changes coalesce
 // per prefix there. A peer's flush runs from setImmediate so that a burst of
 // input is packed together, at most every MRAI seconds, and stops when the
-// socket says to wait for 'drain'. End-of-RIB follows the initial table.
+// socket says to wait for 'drain'. End-of-RIB follows the initial table;
+// EoRR (RFC 7313) follows a table sent again for an enhanced route refresh.
 
 import { applyPolicy } from '../policy/index.js';
 import type { AttrInterner, OutRoute, Path, PathSource } from '../rib/index.js';
 import {
-  encodeUpdate, endOfRib, familyByName, isIpv6Text, packAnnouncements, packWithdrawals,
+  encodeRouteRefresh, encodeUpdate, endOfRib, familyByName, isIpv6Text, packAnnouncements, packWithdrawals,
   type FamilyName, type PathAttributes,
 } from '../wire/index.js';
 import type { Peer } from './peer.js';
@@ -33,6 +36,7 @@ import type { Peer } from './peer.js';
 const NO_EXPORT = 0xffffff01;
 const NO_ADVERTISE = 0xffffff02;
 const NO_EXPORT_SUBCONFED = 0xffffff03;
+const LLGR_STALE = 0xffff0006;
 // Up to this many queued changes are packed per write. The Adj-RIB-Out
 // drains its whole queue fastest (one clear instead of a delete per prefix);
 // 2^20 /32s pack into ~5 MB of UPDATEs, written before the next 'drain' wait.
@@ -89,6 +93,7 @@ export function exportRoute(peer: Peer, path: Path | undefined, ctx: OutboundCon
   if (reflect && !mayReflect(peer, path, ctx)) return undefined;
   const comms = path.attrs.communities;
   if (comms && (comms.includes(NO_ADVERTISE) || (!peer.ibgp && (comms.includes(NO_EXPORT) || comms.includes(NO_EXPORT_SUBCONFED))))) return undefined;
+  if (comms && comms.includes(LLGR_STALE) && !peer.gr?.llgr.has(path.family)) return undefined;
 
   let base: PathAttributes | undefined;
   if (reflect) {
@@ -152,6 +157,15 @@ export function flushPeer(peer: Peer): boolean {
       if (row) bufs.push(encodeUpdate(endOfRib(row.afi, row.safi), tx));
     }
     peer.eorPending.clear();
+    s.send(bufs);
+  }
+  if (peer.eorrPending.size > 0) {
+    const bufs: Buffer[] = [];
+    for (const f of peer.eorrPending) {
+      const row = familyByName(f);
+      if (row) bufs.push(encodeRouteRefresh({ afi: row.afi, safi: row.safi, subtype: 2 }));
+    }
+    peer.eorrPending.clear();
     s.send(bufs);
   }
   return true;

@@ -3,11 +3,12 @@
 // attribute sets (identical inputs give the identical interned output object,
 // so the Adj-RIB-Out groups them into shared UPDATEs), and counters.
 
-import { AdjRibIn, AdjRibOut, type PathSource } from '../rib/index.js';
+import { AdjRibIn, AdjRibOut, PathIdTable, type PathSource } from '../rib/index.js';
 import type { Policy } from '../policy/index.js';
 import type { PeerSession } from '../session/index.js';
-import type { FamilyName, PathAttributes } from '../wire/index.js';
+import type { FamilyName, PathAttributes, Prefix } from '../wire/index.js';
 import type { PeerConfig } from './config.js';
+import type { GrView } from './graceful-restart.js';
 
 export class Peer {
   readonly adjIn = new AdjRibIn();
@@ -27,6 +28,21 @@ export class Peer {
   lastError: string | undefined;
   /** Families received End-of-RIB for, this session. */
   readonly eorReceived = new Set<FamilyName>();
+  /** Families owing an EoRR (RFC 7313) after a refreshed table. */
+  readonly eorrPending = new Set<FamilyName>();
+  /** Graceful restart as agreed by the last Established session (undefined: no GR). Outlives the session. */
+  gr: GrView | undefined;
+  /** The peer's routes kept as stale (graceful restart, enhanced route refresh), by (prefix, path ID). Outlives the session. */
+  readonly stale = new PathIdTable<Prefix>();
+  /** Restart, stale-path or long-lived stale timer (graceful restart helper). */
+  grTimer: ReturnType<typeof setTimeout> | undefined;
+  /** 'restart' while the peer is down with routes kept; 'long-lived' after; 'stale-path' once it is back, until End-of-RIB. */
+  grPhase: 'restart' | 'long-lived' | 'stale-path' | undefined;
+  /** ADD-PATH: path IDs sent per prefix key. */
+  readonly addPathSent = new Map<number | string, number[]>();
+  /** Max-prefix: warned this session; the session was closed for exceeding the limit (restart timer pending). */
+  maxPrefixWarned = false;
+  maxPrefixTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     public cfg: PeerConfig,
@@ -56,6 +72,9 @@ export class Peer {
     this.reflectMemo = new WeakMap();
     this.eorPending.clear();
     this.eorReceived.clear();
+    this.eorrPending.clear();
+    this.addPathSent.clear();
+    this.maxPrefixWarned = false;
     this.initialDumpDone = false;
     this.rejected = 0;
   }

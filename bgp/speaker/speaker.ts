@@ -9,10 +9,13 @@ import { ACCEPT_ALL, REJECT_ALL, compilePolicies, parseCommunity, parseLargeComm
 import { AttrInterner, LocRib, familyOf, type Path, type PathSource, type RibDelta } from '../rib/index.js';
 import { Listener, PeerSession, normalise, type Connection, type SessionEvents } from '../session/index.js';
 import {
-  describeNotification, encodeRouteRefresh, familyByName, isIpv6Text, shutdownNotification,
-  tryParsePrefix, type FamilyName, type PathAttributes, type Prefix,
+  describeNotification, encodeRouteRefresh, familyByName, findFamily, hardResetNotification, isIpv6Text, maxPrefixNotification, shutdownNotification,
+  tryParsePrefix, type FamilyName, type NotificationMessage, type PathAttributes, type Prefix,
 } from '../wire/index.js';
-import { EBGP_MRAI, type OriginateConfig, type PeerConfig, type SpeakerConfig } from './config.js';
+import type { SessionEndNotification } from '../fsm/index.js';
+import { exportPaths, sendsAddPath } from './add-path.js';
+import { EBGP_MRAI, SELECTION_DEFERRAL_DEFAULT, SEND_HOLD_DEFAULT, type OriginateConfig, type PeerConfig, type SpeakerConfig } from './config.js';
+import { STALE_PATH_TIME, enterLongLived, grView, keepsRoutes, markStale, sweepStale } from './graceful-restart.js';
 import { processUpdate } from './inbound.js';
 import { localOpen } from './local-open.js';
 import { exportRoute, flushPeer, type OutboundContext } from './outbound.js';
@@ -36,6 +39,11 @@ export class Speaker {
   private readonly bySource = new Map<number, Peer>();
   private out: OutboundContext;
   private running = false;
+  /** Restarting role: our UPDATEs wait for the peers' End-of-RIB (RFC 4724 §4.1). */
+  private deferring: boolean;
+  private deferralTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Some established peer gets ADD-PATH from us: inbound reports every changed prefix. */
+  private addPathSenders = 0;
 
   constructor(private cfg: SpeakerConfig, opts: { logger?: Logger } = {}) {
     this.log = opts.logger ?? pino({ level: 'silent' });
@@ -43,6 +51,7 @@ export class Speaker {
     this.listener = new Listener((c) => this.onIncoming(c), (a, err) => this.log.error({ address: a.address, port: a.port, err: err.message }, 'listener error'));
     this.out = this.outboundContext(cfg);
     this.compilePolicies(cfg.policies);
+    this.deferring = cfg.restarting === true;
   }
 
   private outboundContext(cfg: SpeakerConfig): OutboundContext {
@@ -62,6 +71,12 @@ export class Speaker {
   /** Listen, start every peer, originate the configured prefixes. */
   async start(): Promise<void> {
     this.running = true;
+    if (this.deferring) {
+      const secs = this.cfg.selectionDeferralTime ?? SELECTION_DEFERRAL_DEFAULT;
+      this.log.info({ seconds: secs }, 'graceful restart: holding our UPDATEs until every peer sent End-of-RIB');
+      this.deferralTimer = setTimeout(() => this.endDeferral(`selection deferral timer (${secs} s) expired`), secs * 1000);
+      this.deferralTimer.unref();
+    }
     if (this.cfg.listen.length) await this.listener.listen(this.cfg.listen);
     for (const p of this.cfg.peers) this.addPeer(p);
     for (const o of this.cfg.originate) this.originate(o);
@@ -72,10 +87,38 @@ export class Speaker {
     return this.listener.ports();
   }
 
-  async stop(message = 'speaker shutting down'): Promise<void> {
+  /**
+   * Stop every session and the listener. `graceful`: close the connections
+   * without a NOTIFICATION, so that peers with graceful restart keep our
+   * routes while we restart (RFC 4724 §4.1); otherwise Cease/Administrative
+   * Shutdown with the message (a Hard Reset where the N bit was agreed).
+   */
+  async stop(message = 'speaker shutting down', opts: { graceful?: boolean } = {}): Promise<void> {
     this.running = false;
-    for (const p of this.peers.values()) p.session.stop(shutdownNotification(2, message));
+    if (this.deferralTimer) clearTimeout(this.deferralTimer);
+    for (const p of this.peers.values()) {
+      this.clearPeerTimers(p);
+      if (opts.graceful) p.session.stop(undefined, { silent: true });
+      else p.session.stop(this.adminNotification(p, 2, message));
+    }
     await this.listener.close();
+  }
+
+  /** Cease 2/4 with a shutdown communication; wrapped in Hard Reset when both sent the N bit (RFC 8538 §5: the peer must not keep our routes). */
+  private adminNotification(peer: Peer, subcode: 2 | 4, message: string): NotificationMessage {
+    const n = shutdownNotification(subcode, message);
+    return this.hardIfN(peer, n);
+  }
+
+  private hardIfN(peer: Peer, n: NotificationMessage): NotificationMessage {
+    return peer.established && peer.gr?.notification ? hardResetNotification(n) : n;
+  }
+
+  private clearPeerTimers(peer: Peer): void {
+    if (peer.grTimer) clearTimeout(peer.grTimer);
+    if (peer.maxPrefixTimer) clearTimeout(peer.maxPrefixTimer);
+    peer.grTimer = undefined;
+    peer.maxPrefixTimer = undefined;
   }
 
   // ---- peers ---------------------------------------------------------------
@@ -84,7 +127,15 @@ export class Speaker {
     if (this.peers.has(pc.name)) throw new Error(`peer ${pc.name} already exists`);
     const ibgp = pc.asn === this.cfg.asn;
     const source: PathSource = { id: this.nextSourceId++, address: pc.address, peerAs: pc.asn, routerId: '0.0.0.0', ibgp, local: false };
-    const session = new PeerSession(pc.name, { address: pc.address, port: pc.port, localAddress: pc.localAddress }, this.fsmConfig(pc), this.sessionEvents);
+    const tcp = { password: pc.password, ttlSecurity: pc.ttlSecurity, multihop: pc.multihop };
+    try {
+      this.listener.setPeerOptions(pc.address, tcp);
+    } catch (err) {
+      // this peer's incoming connections go without (the kernel then drops signed SYNs); its dials report the same error
+      this.log.error({ peer: pc.name, address: pc.address, err: (err as Error).message }, 'cannot set TCP options on the listening sockets');
+    }
+    const session = new PeerSession(pc.name, { address: pc.address, port: pc.port, localAddress: pc.localAddress, ...tcp }, this.fsmConfig(pc), this.sessionEvents);
+    session.sendHoldTime = pc.sendHoldTime ?? Math.max(SEND_HOLD_DEFAULT, pc.holdTime);
     const peer = new Peer(pc, source, session, this.policyFor(pc, 'import'), this.policyFor(pc, 'export'));
     this.peers.set(pc.name, peer);
     this.byAddress.set(normalise(pc.address), peer);
@@ -94,9 +145,13 @@ export class Speaker {
 
   removePeer(name: string): void {
     const peer = this.mustPeer(name);
-    peer.session.stop(shutdownNotification(2, 'peer de-configured'));
+    this.clearPeerTimers(peer);
+    peer.session.stop(this.hardIfN(peer, { kind: 'notification', code: 6, subcode: 3, data: Buffer.alloc(0) }));
+    // routes kept as stale from an earlier session go with the peer
+    if (peer.stale.size) this.flushAll(peer);
     this.peers.delete(name);
     this.byAddress.delete(normalise(peer.cfg.address));
+    this.listener.removePeer(peer.cfg.address);
     this.bySource.delete(peer.source.id);
     this.adminDown.delete(name);
   }
@@ -105,7 +160,7 @@ export class Speaker {
   updatePeer(pc: PeerConfig): void {
     const peer = this.mustPeer(pc.name);
     const old = peer.cfg;
-    const sessionKeys: (keyof PeerConfig)[] = ['address', 'asn', 'port', 'localAddress', 'passive', 'holdTime', 'keepaliveTime', 'connectRetryTime', 'delayOpenTime', 'families', 'requiredFamilies'];
+    const sessionKeys: (keyof PeerConfig)[] = ['address', 'asn', 'port', 'localAddress', 'passive', 'holdTime', 'keepaliveTime', 'connectRetryTime', 'delayOpenTime', 'families', 'requiredFamilies', 'password', 'ttlSecurity', 'multihop', 'gracefulRestart', 'addPath'];
     const reset = sessionKeys.some((k) => JSON.stringify(old[k]) !== JSON.stringify(pc[k]));
     if (reset) {
       this.removePeer(pc.name);
@@ -113,7 +168,8 @@ export class Speaker {
       return;
     }
     peer.cfg = pc;
-    peer.session.updateConfig(this.fsmConfig(pc), { address: pc.address, port: pc.port, localAddress: pc.localAddress });
+    peer.session.sendHoldTime = pc.sendHoldTime ?? Math.max(SEND_HOLD_DEFAULT, pc.holdTime);
+    peer.session.updateConfig(this.fsmConfig(pc), { address: pc.address, port: pc.port, localAddress: pc.localAddress, password: pc.password, ttlSecurity: pc.ttlSecurity, multihop: pc.multihop });
     this.refreshPolicies(peer, old);
     // the client flag changes what this peer gets and where its routes go
     if ((old.routeReflectorClient ?? false) !== (pc.routeReflectorClient ?? false)) this.reexportAll();
@@ -178,13 +234,26 @@ export class Speaker {
    * would change nothing, so this is also the initial table and a refresh.
    */
   private requeue(peer: Peer, afi?: number): void {
+    const multi = this.addPathFamilies(peer);
     for (const e of this.locRib.entries()) {
       if (afi !== undefined && e.prefix.afi !== afi) continue;
+      const family = familyOf(e.prefix);
+      if (multi?.has(family)) {
+        exportPaths(peer, e.prefix, family, this.locRib, this.out, this.cfg.alwaysCompareMed);
+        continue;
+      }
       const r = exportRoute(peer, e.best, this.out);
       if (r) peer.adjOut.announce(r);
-      else peer.adjOut.withdraw(e.prefix, familyOf(e.prefix));
+      else peer.adjOut.withdraw(e.prefix, family);
     }
     this.schedule(peer);
+  }
+
+  /** Families this peer gets several paths per prefix for (ADD-PATH send), or undefined. */
+  private addPathFamilies(peer: Peer): Set<FamilyName> | undefined {
+    if ((peer.cfg.addPath?.send ?? 0) <= 0) return undefined;
+    const s = new Set(peer.families.filter((f) => sendsAddPath(peer, f)));
+    return s.size ? s : undefined;
   }
 
   // ---- operator controls (the gRPC API's enable/disable/reset) --------------
@@ -205,7 +274,9 @@ export class Speaker {
   disablePeer(name: string, message = 'administratively disabled'): void {
     const peer = this.mustPeer(name);
     this.adminDown.add(name);
-    peer.session.stop(shutdownNotification(2, message));
+    this.clearPeerTimers(peer);
+    peer.session.stop(this.adminNotification(peer, 2, message));
+    if (peer.stale.size) this.flushAll(peer);
   }
 
   enablePeer(name: string): void {
@@ -217,7 +288,9 @@ export class Speaker {
   /** Administrative reset (Cease 6/4), then connect again unless disabled. */
   resetPeer(name: string, message = 'administrative reset'): void {
     const peer = this.mustPeer(name);
-    peer.session.stop(shutdownNotification(4, message));
+    this.clearPeerTimers(peer);
+    peer.session.stop(this.adminNotification(peer, 4, message));
+    if (peer.stale.size) this.flushAll(peer);
     if (this.running && !this.adminDown.has(name)) peer.session.start();
   }
 
@@ -243,6 +316,7 @@ export class Speaker {
       ...(snap.lastError ? { lastError: snap.lastError } : {}),
       received: p.adjIn.size + p.rejected, accepted: p.adjIn.size, advertised: p.adjOut.size,
       families: p.families, messages: { ...p.session.counters },
+      ...(p.grPhase ? { gracefulRestart: { phase: p.grPhase, staleRoutes: p.stale.size } } : {}),
     };
   }
 
@@ -333,7 +407,7 @@ export class Speaker {
       localAs: this.cfg.asn, routerId: this.cfg.routerId, peerAs: pc.asn, holdTime: pc.holdTime,
       ...(pc.keepaliveTime !== undefined ? { keepaliveTime: pc.keepaliveTime } : {}),
       connectRetryTime: pc.connectRetryTime, delayOpenTime: pc.delayOpenTime, passive: pc.passive,
-      idleHoldTime: pc.idleHoldTime, idleHoldMaxTime: pc.idleHoldMaxTime, localOpen: localOpen(this.cfg, pc),
+      idleHoldTime: pc.idleHoldTime, idleHoldMaxTime: pc.idleHoldMaxTime, localOpen: localOpen(this.cfg, pc, { restarting: this.deferring }),
       ...(pc.requiredFamilies ? { requiredFamilies: pc.requiredFamilies } : {}),
     };
   }
@@ -366,35 +440,65 @@ export class Speaker {
       if (!peer || peer.session !== s) return;
       peer.source = { ...peer.source, routerId: n.peerRouterId };
       peer.resetSessionState();
+      peer.gr = grView(s.config.localOpen, n.peerCapabilities);
+      if (this.addPathFamilies(peer)) this.addPathSenders++;
+      if (peer.stale.size) this.resumeStale(peer, n.families);
       for (const f of n.families) peer.eorPending.add(f);
+      if (this.deferring) {
+        this.maybeEndDeferral();
+        return;
+      }
       peer.initialDumpDone = true;
       this.requeue(peer);
     },
-    onDown: (s, reason) => {
+    onDown: (s, reason, notification) => {
       const peer = this.peers.get(s.name);
       if (!peer) return;
       peer.lastError = reason;
-      for (const path of peer.adjIn.clear()) this.interner.release(path.attrs);
-      const deltas = this.locRib.removeSource(peer.source.id);
+      if (this.addPathFamilies(peer)) this.addPathSenders--;
+      const keep = keepsRoutes(peer.gr, notification) && this.peers.get(s.name) === peer;
       peer.resetSessionState();
-      this.distribute(deltas);
+      if (keep) this.beginStale(peer, notification);
+      else this.flushAll(peer);
     },
     onUpdate: (s, u, errors) => {
       const peer = this.peers.get(s.name);
       if (!peer || peer.session !== s) return;
       for (const e of errors) this.log.warn({ peer: s.name, action: e.action, code: e.code, subcode: e.subcode, reason: e.reason }, `malformed UPDATE from ${s.name}: ${e.reason}`);
-      const r = processUpdate(peer, u, errors, { localAs: this.cfg.asn, routerId: this.cfg.routerId, clusterId: this.out.clusterId, locRib: this.locRib, interner: this.interner });
+      const r = processUpdate(peer, u, errors, {
+        localAs: this.cfg.asn, routerId: this.cfg.routerId, clusterId: this.out.clusterId, locRib: this.locRib, interner: this.interner,
+        trackTouched: this.addPathSenders > 0,
+      });
+      if (r.deltas.length || r.touched.length) this.distribute(r.deltas, r.touched);
       for (const f of r.endOfRib) {
         peer.eorReceived.add(f);
         this.log.info({ peer: s.name, family: f }, `End-of-RIB from ${s.name} for ${f}`);
+        if (peer.stale.size) this.sweep(peer, (x) => x === f, `End-of-RIB for ${f}`);
       }
-      if (r.deltas.length) this.distribute(r.deltas);
+      if (r.endOfRib.length && this.deferring) this.maybeEndDeferral();
+      if (peer.cfg.maxPrefix) this.checkMaxPrefix(peer, u);
     },
     onRouteRefresh: (s, m) => {
       const peer = this.peers.get(s.name);
-      if (!peer || m.subtype !== 0) return;
-      peer.adjOut.clear();
-      this.requeue(peer, m.afi);
+      if (!peer || peer.session !== s) return;
+      const family = findFamily(m.afi, m.safi)?.name;
+      if (!family || !peer.families.includes(family)) return;
+      if (m.subtype === 0) {
+        // a request: the whole table again; with enhanced route refresh between BoRR and EoRR (RFC 7313 §4)
+        if (peer.session.negotiated?.enhancedRouteRefresh) {
+          peer.session.sendRaw(encodeRouteRefresh({ afi: m.afi, safi: m.safi, subtype: 1 }));
+          peer.eorrPending.add(family);
+        }
+        peer.adjOut.clear();
+        for (const k of [...peer.addPathSent.keys()]) peer.addPathSent.delete(k);
+        if (!this.deferring) this.requeue(peer, m.afi);
+      } else if (m.subtype === 1) {
+        // BoRR: what is not sent again before EoRR goes away
+        this.distribute(markStale(peer, () => true, this.staleCtx, family));
+        this.log.info({ peer: s.name, family }, `enhanced route refresh from ${s.name} for ${family} begins`);
+      } else if (m.subtype === 2) {
+        this.sweep(peer, (x) => x === family, `EoRR for ${family}`);
+      }
     },
     onWritable: (s) => {
       const peer = this.peers.get(s.name);
@@ -404,18 +508,150 @@ export class Speaker {
     onNotificationReceived: (s, n) => this.log.warn({ peer: s.name, code: n.code, subcode: n.subcode }, `received NOTIFICATION from ${s.name}: ${describeNotification(n)}`),
   };
 
-  private distribute(deltas: readonly RibDelta[]): void {
-    if (deltas.length === 0) return;
+  /** Export best-path changes to every peer; ADD-PATH peers also get `touched` (prefixes whose other paths changed). */
+  private distribute(deltas: readonly RibDelta[], touched: readonly Prefix[] = []): void {
+    if (deltas.length === 0 && touched.length === 0) return;
     for (const peer of this.peers.values()) {
       if (!peer.established || !peer.initialDumpDone) continue;
+      const multi = this.addPathFamilies(peer);
       for (const d of deltas) {
+        if (multi?.has(d.family)) {
+          exportPaths(peer, d.prefix, d.family, this.locRib, this.out, this.cfg.alwaysCompareMed);
+          continue;
+        }
         const r = exportRoute(peer, d.best, this.out);
         if (r) peer.adjOut.announce(r);
         else peer.adjOut.withdraw(d.prefix, d.family);
       }
+      if (multi) {
+        for (const p of touched) {
+          const family = familyOf(p);
+          if (multi.has(family)) exportPaths(peer, p.pathId === 0 ? p : p.withPathId(0), family, this.locRib, this.out, this.cfg.alwaysCompareMed);
+        }
+      }
       if (peer.adjOut.pending > 0) this.schedule(peer);
     }
     if (this.watchers.active) for (const d of deltas) this.watchers.emit({ type: 'best', delta: d });
+  }
+
+  // ---- graceful restart (RFC 4724, 9494, 8538), helper and restarting roles ----
+
+  private get staleCtx() {
+    return { locRib: this.locRib, interner: this.interner };
+  }
+
+  /** Session down, routes not kept: everything the peer sent leaves the RIBs. */
+  private flushAll(peer: Peer): void {
+    if (peer.grTimer) clearTimeout(peer.grTimer);
+    peer.grTimer = undefined;
+    peer.grPhase = undefined;
+    peer.stale.clear();
+    for (const path of peer.adjIn.clear()) this.interner.release(path.attrs);
+    this.distribute(this.locRib.removeSource(peer.source.id));
+  }
+
+  /** Helper role: keep the peer's routes as stale for its restart time. */
+  private beginStale(peer: Peer, n: SessionEndNotification | undefined): void {
+    const gr = peer.gr!;
+    this.distribute(markStale(peer, (f) => gr.peerFamilies.has(f), this.staleCtx));
+    const secs = gr.peerRestartTime;
+    peer.grPhase = 'restart';
+    this.log.warn({ peer: peer.cfg.name, routes: peer.stale.size, seconds: secs, notification: n ? describeNotification(n) : undefined },
+      `graceful restart: keeping ${peer.stale.size} routes of ${peer.cfg.name} as stale for up to ${secs} s`);
+    this.setGrTimer(peer, secs, () => this.restartTimerExpired(peer));
+  }
+
+  private setGrTimer(peer: Peer, seconds: number, fn: () => void): void {
+    if (peer.grTimer) clearTimeout(peer.grTimer);
+    peer.grTimer = setTimeout(() => {
+      peer.grTimer = undefined;
+      if (this.peers.get(peer.cfg.name) === peer) fn();
+    }, seconds * 1000);
+    peer.grTimer.unref();
+  }
+
+  /** The peer did not come back within its restart time: long-lived stale (RFC 9494) or flush. */
+  private restartTimerExpired(peer: Peer): void {
+    const llgr = peer.gr?.llgr;
+    if (llgr && llgr.size > 0 && !peer.established) {
+      this.distribute(enterLongLived(peer, llgr, this.staleCtx));
+      const secs = Math.min(...llgr.values());
+      peer.grPhase = 'long-lived';
+      this.log.warn({ peer: peer.cfg.name, routes: peer.stale.size, seconds: secs }, `graceful restart: ${peer.cfg.name} did not return; its routes are long-lived stale (LLGR_STALE) for up to ${secs} s`);
+      this.setGrTimer(peer, secs, () => this.sweep(peer, () => true, 'long-lived stale time expired'));
+      return;
+    }
+    this.sweep(peer, () => true, peer.established ? 'stale-path time expired before End-of-RIB' : 'restart time expired');
+  }
+
+  /** The peer is back: flush what it cannot refresh, wait for End-of-RIB for the rest (RFC 4724 §4.2). */
+  private resumeStale(peer: Peer, families: readonly FamilyName[]): void {
+    const gr = peer.gr;
+    this.sweep(peer, (f) => !families.includes(f) || gr?.peerFamilies.get(f) !== true, 'not preserved across the restart (F bit clear, family not negotiated or no GR)');
+    if (peer.stale.size === 0) return;
+    peer.grPhase = 'stale-path';
+    this.setGrTimer(peer, STALE_PATH_TIME, () => this.restartTimerExpired(peer));
+  }
+
+  private sweep(peer: Peer, which: (f: FamilyName) => boolean, why: string): void {
+    const before = peer.stale.size;
+    const deltas = sweepStale(peer, which, this.staleCtx);
+    if (before !== peer.stale.size) this.log.info({ peer: peer.cfg.name, removed: before - peer.stale.size, why }, `stale routes of ${peer.cfg.name} removed: ${why}`);
+    if (peer.stale.size === 0) {
+      if (peer.grTimer) clearTimeout(peer.grTimer);
+      peer.grTimer = undefined;
+      peer.grPhase = undefined;
+    }
+    this.distribute(deltas);
+  }
+
+  /** Restarting role: end deferral when every enabled peer is up and sent End-of-RIB for all its families (or has no GR). */
+  private maybeEndDeferral(): void {
+    for (const p of this.peers.values()) {
+      if (this.adminDown.has(p.cfg.name)) continue;
+      if (!p.established) return;
+      if (p.gr && p.families.some((f) => !p.eorReceived.has(f))) return;
+    }
+    this.endDeferral('End-of-RIB received from every peer');
+  }
+
+  private endDeferral(why: string): void {
+    if (!this.deferring) return;
+    this.deferring = false;
+    if (this.deferralTimer) clearTimeout(this.deferralTimer);
+    this.log.info({ why }, `graceful restart: selection deferral over (${why}); sending our routes`);
+    for (const peer of this.peers.values()) {
+      // later sessions no longer announce the R bit
+      peer.session.updateConfig(this.fsmConfig(peer.cfg), peer.session.endpoint);
+      if (!peer.established) continue;
+      peer.initialDumpDone = true;
+      this.requeue(peer);
+    }
+  }
+
+  // ---- maximum prefixes (RFC 4486) -------------------------------------------
+
+  private checkMaxPrefix(peer: Peer, u: { mpReach?: { afi: number; safi: number } }): void {
+    const mp = peer.cfg.maxPrefix!;
+    const n = peer.adjIn.counters.received;
+    const warnAt = Math.ceil((mp.limit * (mp.warningPercent ?? 75)) / 100);
+    if (n >= warnAt && !peer.maxPrefixWarned && n <= mp.limit) {
+      peer.maxPrefixWarned = true;
+      this.log.warn({ peer: peer.cfg.name, prefixes: n, limit: mp.limit }, `peer ${peer.cfg.name} sent ${n} prefixes, ${mp.warningPercent ?? 75}% of its limit ${mp.limit}`);
+    }
+    if (n <= mp.limit) return;
+    const afi = u.mpReach?.afi ?? 1, safi = u.mpReach?.safi ?? 1;
+    const restart = mp.restartTime ?? 0;
+    this.log.error({ peer: peer.cfg.name, prefixes: n, limit: mp.limit, restartSeconds: restart },
+      `peer ${peer.cfg.name} exceeded its maximum of ${mp.limit} prefixes (${n}); session closed (Cease 1)${restart > 0 ? `, reconnecting in ${restart} s` : ' until reset or enabled'}`);
+    peer.session.stop(this.hardIfN(peer, maxPrefixNotification(afi, safi, mp.limit)));
+    if (restart > 0 && this.running) {
+      peer.maxPrefixTimer = setTimeout(() => {
+        peer.maxPrefixTimer = undefined;
+        if (this.running && this.peers.get(peer.cfg.name) === peer && !this.adminDown.has(peer.cfg.name)) peer.session.start();
+      }, restart * 1000);
+      peer.maxPrefixTimer.unref();
+    }
   }
 
   private schedule(peer: Peer): void {

@@ -1,5 +1,6 @@
 // What the speaker reports about a peer (calicoctl node status / birdc show
-// protocols): state and since when, why it last went down, route counts.
+// protocols): state and since when, why it last went down, route counts,
+// and the graceful-restart phase while the peer's routes are kept as stale.
 
 import type { FsmState } from '../fsm/index.js';
 
@@ -19,4 +20,6 @@ export interface PeerStatus {
   readonly advertised: number;
   readonly families: readonly string[];
   readonly messages: { readonly updatesIn: number; readonly updatesOut: number; readonly notificationsIn: number; readonly notificationsOut: number };
+  /** Graceful restart helper state while the peer's routes are kept as stale. */
+  readonly gracefulRestart?: { readonly phase: 'restart' | 'long-lived' | 'stale-path'; readonly staleRoutes: number };
 }
