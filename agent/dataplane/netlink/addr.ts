@@ -8,17 +8,24 @@ export type Family = 4 | 6;
 export interface Prefix { family: Family; addr: Buffer; len: number }
 
 function parseV4(s: string): Buffer | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
+  // hand-rolled: this runs for every route key (tens of thousands per apply)
   const b = Buffer.allocUnsafe(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i] as string;
-    if (!/^\d{1,3}$/.test(p) || (p.length > 1 && p[0] === '0')) return undefined;
-    const v = Number(p);
-    if (v > 255) return undefined;
-    b[i] = v;
+  let part = 0, val = 0, digits = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46 /* '.' ends the last part */;
+    if (c >= 48 && c <= 57) {
+      if (digits > 0 && val === 0) return undefined; // leading zero
+      val = val * 10 + (c - 48);
+      if (++digits > 3 || val > 255) return undefined;
+    } else if (c === 46) {
+      if (digits === 0 || part > 3) return undefined;
+      b[part++] = val;
+      val = 0; digits = 0;
+    } else {
+      return undefined;
+    }
   }
-  return b;
+  return part === 4 ? b : undefined;
 }
 
 function parseV6(s: string): Buffer | undefined {

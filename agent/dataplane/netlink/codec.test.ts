@@ -83,6 +83,12 @@ describe('rtnetlink codec', () => {
     expect(b.length).toBe(52 + 56 + 80);
   });
 
+  it("with acks 'last' only the batch's final request carries NLM_F_ACK", () => {
+    const flags: number[] = [];
+    forEachMessage(encodeRouteBatch([{ op: 'replace', route: WORKLOAD }, { op: 'delete', route: DEL_V6 }, { op: 'replace', route: ECMP }], 1, 'last'), (h) => flags.push(h.flags));
+    expect(flags).toEqual([0x501, 0x001, 0x505]);
+  });
+
   it('encodes an IPv4 route with an IPv6 next hop as RTA_VIA', () => {
     const r: RouteMessage = { family: 4, dst: '100.64.3.0', dstLen: 26, table: 254, protocol: 201, scope: 0, type: 1, gateway: '2001:db8::1', oif: 2 };
     const b = encodeRouteBatch([{ op: 'replace', route: r }], 3);
@@ -151,5 +157,10 @@ describe('address text', () => {
     expect(() => parsePrefix('100.64.0.0/33')).toThrow(/prefix length must be 0..32/);
     expect(() => parseAddress('1.2.3.04')).toThrow(/not an IPv4 or IPv6 address/);
     expect(() => parseAddress('1::2::3')).toThrow(/not an IPv4 or IPv6 address/);
+    for (const bad of ['1.2.3', '1.2.3.4.5', '1..2.3', '256.1.1.1', '01.2.3.4', '1.2.3.4 ', '', '1.2.3.1000']) {
+      expect(() => parseAddress(bad), bad).toThrow(/not an IPv4 or IPv6 address/);
+    }
+    expect(formatAddress(parseAddress('0.0.0.0').addr)).toBe('0.0.0.0');
+    expect(formatAddress(parseAddress('255.255.255.255').addr)).toBe('255.255.255.255');
   });
 });

@@ -151,21 +151,26 @@ export type RouteOp = 'replace' | 'create' | 'delete';
 export interface RouteRequest { op: RouteOp; route: RouteMessage }
 
 const opType = (op: RouteOp): number => (op === 'delete' ? RTM_DELROUTE : RTM_NEWROUTE);
-const opFlags = (op: RouteOp): number => NLM_F_REQUEST | NLM_F_ACK |
+const opFlags = (op: RouteOp, ack: boolean): number => NLM_F_REQUEST | (ack ? NLM_F_ACK : 0) |
   (op === 'replace' ? NLM_F_CREATE | NLM_F_REPLACE : op === 'create' ? NLM_F_CREATE | NLM_F_EXCL : 0);
 
 /**
  * Encodes a batch of route requests into one Buffer, sequence numbers firstSeq,
- * firstSeq+1, ... each with NLM_F_ACK. A delete carries only the key (family,
+ * firstSeq+1, ... With acks 'each' every request carries NLM_F_ACK; with
+ * 'last' only the final one does: the kernel processes a batch in order and
+ * always answers a failed request with an error (RFC 3549 §2.3.2.2), so the
+ * final ack proves every earlier request without an error succeeded — one
+ * reply to read per batch instead of one per route. A delete carries only the key (family,
  * dst, table, protocol) plus the scope/type given: the kernel then matches our
  * protocol only, so it never removes a route someone else wrote.
  */
-export function encodeRouteBatch(reqs: readonly RouteRequest[], firstSeq: number): Buffer {
+export function encodeRouteBatch(reqs: readonly RouteRequest[], firstSeq: number, acks: 'each' | 'last' = 'each'): Buffer {
   const plans = reqs.map((q) => planRoute(q.route, q.op !== 'delete'));
   const total = plans.reduce((n, p) => n + p.size, 0);
   const b = Buffer.allocUnsafe(total);
   let off = 0;
-  reqs.forEach((q, i) => { off = writeRoute(b, off, opType(q.op), opFlags(q.op), firstSeq + i, q.route, plans[i] as Plan, q.op !== 'delete'); });
+  const last = reqs.length - 1;
+  reqs.forEach((q, i) => { off = writeRoute(b, off, opType(q.op), opFlags(q.op, acks === 'each' || i === last), firstSeq + i, q.route, plans[i] as Plan, q.op !== 'delete'); });
   return b;
 }
 

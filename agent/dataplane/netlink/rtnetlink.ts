@@ -20,6 +20,8 @@ export interface RouteKernel {
 export interface RtNetlinkOptions extends NetlinkSocketOptions {
   /** requests per sendto (default 1024; bounded so their acks fit the receive buffer) */
   batchSize?: number;
+  /** 'last' (default): only a batch's final request asks for an ack, errors still come per request; 'each': every request is acked */
+  acks?: 'each' | 'last';
 }
 
 export class RtNetlink implements RouteKernel {
@@ -27,13 +29,13 @@ export class RtNetlink implements RouteKernel {
   /** statistics: sendto calls and messages sent */
   readonly stats = { sends: 0, requests: 0, dumps: 0 };
 
-  constructor(private readonly sock: NetlinkSocket, batchSize = 1024) {
+  constructor(private readonly sock: NetlinkSocket, batchSize = 1024, private readonly acks: 'each' | 'last' = 'last') {
     // an ack costs ~1 KiB of receive buffer (skb truesize), keep a margin
     this.batchSize = Math.max(1, Math.min(batchSize, Math.floor(sock.rcvbuf / 2048)));
   }
 
   static open(opts: RtNetlinkOptions = {}): RtNetlink {
-    return new RtNetlink(NetlinkSocket.open(opts), opts.batchSize);
+    return new RtNetlink(NetlinkSocket.open(opts), opts.batchSize, opts.acks);
   }
 
   async dumpRoutes(family: Family, table: number): Promise<RouteMessage[]> {
@@ -63,10 +65,10 @@ export class RtNetlink implements RouteKernel {
     for (let i = 0; i < reqs.length; i += this.batchSize) {
       const chunk = reqs.slice(i, i + this.batchSize);
       const seq = this.sock.nextSeq(chunk.length);
-      const buf = encodeRouteBatch(chunk, seq);
+      const buf = encodeRouteBatch(chunk, seq, this.acks);
       this.stats.sends++;
       this.stats.requests += chunk.length;
-      for (const r of await this.sock.transact(buf, seq, chunk.length)) results.push(r);
+      for (const r of await this.sock.transact(buf, seq, chunk.length, this.acks)) results.push(r);
     }
     return results;
   }

@@ -35,6 +35,8 @@ export interface NetlinkSocketOptions {
   sndbuf?: number;
   /** how long to wait for an ack or dump part that is not queued yet (default 10 s) */
   replyTimeoutMs?: number;
+  /** sends at least this big run sendto on the thread pool (default 16 KiB; Infinity: always on the event loop) */
+  asyncSendThreshold?: number;
 }
 
 /** Outcome of one request in a batch: errno 0 is success; undefined errno means the ack was lost (re-read). */
@@ -54,7 +56,8 @@ export class NetlinkSocket {
   private busy = false;
   readonly rcvbuf: number;
 
-  private constructor(readonly fd: number, readonly netns: string | undefined, rcvbuf: number, private readonly replyTimeoutMs: number) {
+  private constructor(readonly fd: number, readonly netns: string | undefined, rcvbuf: number, private readonly replyTimeoutMs: number,
+    private readonly asyncSendThreshold: number) {
     this.rcvbuf = rcvbuf;
   }
 
@@ -72,7 +75,7 @@ export class NetlinkSocket {
       sa.writeUInt16LE(AF_NETLINK, 0);
       sa.writeUInt32LE(opts.groups ?? 0, 8);
       if (libc.bind(fd, sa, 12) !== 0) throw new NetlinkError(`netlink bind${where}: ${errnoText(errno())}`);
-      return new NetlinkSocket(fd, opts.netns, want, opts.replyTimeoutMs ?? 10_000);
+      return new NetlinkSocket(fd, opts.netns, want, opts.replyTimeoutMs ?? 10_000, opts.asyncSendThreshold ?? 16384);
     } catch (e) {
       libc.close(fd);
       throw e;
@@ -90,7 +93,7 @@ export class NetlinkSocket {
   private check(): void { if (this.closed) throw new NetlinkError('netlink socket is closed'); }
 
   /** Sends one buffer (one or many messages). */
-  async send(buf: Buffer, async = buf.length > 16384): Promise<void> {
+  async send(buf: Buffer, async = buf.length >= this.asyncSendThreshold): Promise<void> {
     this.check();
     for (;;) {
       const r = async ? await sendtoAsync(this.fd, buf) : { n: libc.sendto(this.fd, buf, buf.length, 0, null, 0), errno: 0 };
@@ -149,11 +152,14 @@ export class NetlinkSocket {
 
   /**
    * Sends a batch whose requests use sequence numbers firstSeq .. firstSeq+count-1
-   * (each with NLM_F_ACK) and collects one result per request, in order.
+   * and collects one result per request, in order. acks 'each': every request
+   * carries NLM_F_ACK and gets its own reply; 'last': only the final one does,
+   * and its ack completes the batch — requests without an error reply succeeded.
    */
-  async transact(batch: Buffer, firstSeq: number, count: number): Promise<AckResult[]> {
+  async transact(batch: Buffer, firstSeq: number, count: number, acks: 'each' | 'last' = 'each'): Promise<AckResult[]> {
     const results: AckResult[] = new Array<AckResult>(count);
-    let pending = count;
+    let pending = acks === 'each' ? count : 1;
+    const lastSeq = (firstSeq + count - 1) >>> 0;
     await this.send(batch);
     while (pending > 0) {
       let b: Buffer;
@@ -171,9 +177,10 @@ export class NetlinkSocket {
         if (i >= count || results[i] !== undefined) return; // a stale reply from an earlier exchange
         const err = decodeError(h, p);
         results[i] = err.message ? { errno: err.errno, message: err.message } : { errno: err.errno };
-        pending--;
+        if (acks === 'each' || h.seq === lastSeq) pending--;
       });
     }
+    if (acks === 'last') for (let i = 0; i < count; i++) results[i] ??= { errno: 0 };
     return results;
   }
 

@@ -32,7 +32,7 @@ async function mkif(name: string): Promise<void> {
   await ip('link', 'set', `x${name}`, 'up');
   await ip('link', 'set', name, 'up');
 }
-const kernel = (): RtNetlink => { const k = RtNetlink.open({ netns: ns }); kernels.push(k); return k; };
+const kernel = (acks: 'each' | 'last' = 'last'): RtNetlink => { const k = RtNetlink.open({ netns: ns, acks }); kernels.push(k); return k; };
 
 beforeAll(async () => {
   lab = Lab.create('rtable');
@@ -48,8 +48,8 @@ afterAll(() => {
 });
 
 describe('RouteTable on the real kernel', () => {
-  it('adds and removes workload, blackhole and ECMP routes (IPv4 and IPv6) with protocol 201', async () => {
-    const rt = new RouteTable({ kernel: kernel(), gracePeriodMs: 0 });
+  it('adds and removes workload, blackhole and ECMP routes (IPv4 and IPv6) with protocol 201 (every request acked)', async () => {
+    const rt = new RouteTable({ kernel: kernel('each'), gracePeriodMs: 0 });
     rt.setRoute({ dst: '100.64.0.5/32', target: { kind: 'workload', ifname: 'cali00000000a1' } });
     rt.setRoute({ dst: '2001:db8:1::5/128', target: { kind: 'workload', ifname: 'cali00000000a2' } });
     rt.setRoute({ dst: '100.64.1.0/26', target: { kind: 'blackhole' } });
@@ -104,16 +104,17 @@ describe('RouteTable on the real kernel', () => {
     await ip('-6', 'route', 'del', '2001:db8:9::/122');
   });
 
-  it('reports the kernel\'s own error text per route and keeps the rest of the batch', async () => {
-    const rt = new RouteTable({ kernel: kernel(), gracePeriodMs: 0, retryMinMs: 50 });
-    rt.setRoute({ dst: '100.64.6.0/26', target: { kind: 'via', nextHops: [{ gateway: '198.19.5.5' }] } }); // not on-link
-    rt.setRoute({ dst: '100.64.6.64/26', target: { kind: 'blackhole' } });
+  it.each(['each', 'last'] as const)('reports the kernel\'s own error text per route and keeps the rest of the batch (acks: %s)', async (acks) => {
+    const rt = new RouteTable({ kernel: kernel(acks), gracePeriodMs: 0, retryMinMs: 50 });
+    rt.setRoute({ dst: '100.64.6.0/26', target: { kind: 'blackhole' } });
+    rt.setRoute({ dst: '100.64.6.64/26', target: { kind: 'via', nextHops: [{ gateway: '198.19.5.5' }] } }); // not on-link
+    rt.setRoute({ dst: '100.64.6.128/26', target: { kind: 'blackhole' } });
     const r = await rt.apply();
-    expect(r.programmed).toBe(1);
-    expect(r.failures).toEqual([{ dst: '100.64.6.0/26', op: 'set', error: expect.stringMatching(/^programming 100.64.6.0\/26: ENETUNREACH \(Network is unreachable\): Nexthop has invalid gateway/) }]);
-    rt.removeRoute('100.64.6.0/26');
-    rt.removeRoute('100.64.6.64/26');
-    expect(await rt.apply()).toMatchObject({ removed: 1, failures: [] });
+    expect(r.programmed).toBe(2);
+    expect(r.failures).toEqual([{ dst: '100.64.6.64/26', op: 'set', error: expect.stringMatching(/^programming 100.64.6.64\/26: ENETUNREACH \(Network is unreachable\): Nexthop has invalid gateway/) }]);
+    expect((await oursIn(4)).map((x) => x.dst).sort()).toEqual(['100.64.6.0/26', '100.64.6.128/26']);
+    for (const d of ['100.64.6.0/26', '100.64.6.64/26', '100.64.6.128/26']) rt.removeRoute(d);
+    expect(await rt.apply()).toMatchObject({ removed: 2, failures: [] });
     expect(await oursIn(4)).toEqual([]);
   });
 
