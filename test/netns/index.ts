@@ -8,3 +8,4 @@ export { cpuSeconds, isStopped, memory, pidAlive, procStat, type ProcMemory, typ
 export { sleep, sleepSync, waitFor, waitUntil, WaitTimeout, type WaitOptions } from './wait.js';
 export { assertRoutePrefix, assertUnderlay, family, parseCidr } from './addresses.js';
 export { listNetns, STATE_DIR, sweepStale } from './registry.js';
+export { addLanMembers, buildLan, type LanMember } from './lan.js';

@@ -4,9 +4,9 @@
 // soon as the daemon exits, and log tails for failure messages.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { waitUntil, type Lab, type LabProcess, type WaitOptions } from '../netns/index.js';
+import { assertRoutePrefix, waitUntil, type Lab, type LabProcess, type WaitOptions } from '../netns/index.js';
 import {
-  validateSpec, type Family, type Route, type SessionState, type Speaker, type SpeakerSpec,
+  validateSpec, type Family, type OriginRoute, type Route, type SessionState, type Speaker, type SpeakerSpec,
 } from './types.js';
 
 export abstract class BaseSpeaker implements Speaker {
@@ -46,6 +46,32 @@ export abstract class BaseSpeaker implements Speaker {
   }
 
   abstract start(): Promise<void>;
+
+  async originate(r: OriginRoute): Promise<void> {
+    assertRoutePrefix(r.prefix);
+    await this.changeOrigin(r, true, [...(this.spec.originate ?? []).filter((x) => x.prefix !== r.prefix), r]);
+  }
+
+  async withdraw(prefix: string): Promise<void> {
+    const r = (this.spec.originate ?? []).find((x) => x.prefix === prefix);
+    if (!r) throw new Error(`${this.spec.name}: does not originate ${prefix}`);
+    await this.changeOrigin(r, false, (this.spec.originate ?? []).filter((x) => x !== r));
+  }
+
+  /** Sets spec.originate and applies the change; the spec is restored when applying fails. */
+  private async changeOrigin(r: OriginRoute, add: boolean, next: OriginRoute[]): Promise<void> {
+    const before = this.spec.originate;
+    this.spec.originate = next;
+    try {
+      await this.applyOrigin(r, add);
+    } catch (e) {
+      this.spec.originate = before;
+      throw e;
+    }
+  }
+
+  /** Applies one change of spec.originate (already updated) to the running speaker. */
+  protected abstract applyOrigin(r: OriginRoute, add: boolean): Promise<void>;
 
   async stop(): Promise<void> {
     this.closeClients();

@@ -66,7 +66,7 @@ function sessionKeys(n: NeighborSpec): Record<string, unknown> {
   return k;
 }
 
-export function bgpdConfig(spec: SpeakerSpec, control: string): string {
+export function bgpdConfig(spec: SpeakerSpec, control: string, apiSocket?: string): string {
   const policies: Policy[] = [];
   const ref = (p: Policy | string) => {
     if (typeof p === 'string') return p;
@@ -89,7 +89,7 @@ export function bgpdConfig(spec: SpeakerSpec, control: string): string {
   });
   const originate = (spec.originate ?? []).map((r) => ({ prefix: r.prefix, ...(r.communities?.length ? { communities: r.communities } : {}) }));
   const doc = {
-    routerId: spec.routerId, asn: spec.asn, control,
+    routerId: spec.routerId, asn: spec.asn, control, ...(apiSocket ? { api: { socket: apiSocket } } : {}),
     ...(spec.clusterId !== undefined ? { clusterId: spec.clusterId } : {}),
     peers,
     ...(policies.length ? { policies } : {}),

@@ -5,6 +5,8 @@
 // string or a list (global first, then link-local). ORIGINATOR_ID,
 // CLUSTER_LIST, the ADD-PATH path ID and the stale mark are taken when the
 // daemon reports them (originatorId, clusterList, pathId, stale).
+// eslint-disable-next-line no-restricted-imports -- the API contract (proto/gen), not the speaker: the '**/bgp/**' pattern matches its path
+import type { Path } from '../../proto/gen/bgp/v1/types.js';
 import { isV6, normCommunity, sortCommunities, type Family, type Route } from './types.js';
 
 export interface BgpdRouteJson {
@@ -51,4 +53,26 @@ export function bgpdRoutes(all: BgpdRouteJson[], peer: string, family: Family): 
     out.push(r);
   }
   return out;
+}
+
+/** Fields a gRPC Path may carry in a later API version (read when present). */
+interface PathExtras { originatorId?: string; clusterList?: string[]; pathId?: number; stale?: boolean }
+
+/** gRPC API paths (ListPaths) -> normalised routes. AS_SET segments are flattened like the others. */
+export function bgpdApiRoutes(paths: Path[]): Route[] {
+  return paths.map((p) => {
+    const x = p as Path & PathExtras;
+    const r: Route = {
+      prefix: p.prefix.toLowerCase(), nextHop: p.nextHops[0] ?? '', asPath: p.asPath.flatMap((s) => s.asns),
+      communities: sortCommunities(p.communities.map(normCommunity)), largeCommunities: sortCommunities(p.largeCommunities),
+    };
+    if (p.nextHops[1]) r.linkLocalNextHop = p.nextHops[1];
+    if (p.localPref !== undefined) r.localPref = p.localPref;
+    if (p.med !== undefined) r.med = p.med;
+    if (x.originatorId) r.originatorId = x.originatorId;
+    if (x.clusterList?.length) r.clusterList = x.clusterList;
+    if (x.pathId) r.pathId = x.pathId;
+    if (x.stale) r.stale = true;
+    return r;
+  });
 }

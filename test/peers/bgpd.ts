@@ -4,9 +4,10 @@
 // its status socket (one request line, one JSON answer line):
 //   peers        -> [{name, address, asn, state, since, received, accepted, advertised, lastError}]
 //   peer <name>  -> one of those
-//   routes       -> Loc-RIB best paths (prefix, nextHop, from, asPath, communities, …)
-// Counts come from `peer <name>` (accepted, all families of the peer); routes
-// from `routes`, keeping the best paths learned from the neighbour's address.
+// Counts come from `peer <name>` (accepted, all families of the peer). Routes
+// come from the gRPC API (bgpd-api.ts, `api.socket` in the YAML): every
+// Loc-RIB candidate path learned from the neighbour, not only best paths, so a
+// prefix held from two reflectors shows at both.
 // role 'reflector' runs the `reflector` command (reflector/main.ts, same YAML,
 // plus its health endpoint) instead. restart({ graceful }) starts the daemon
 // again with --graceful-restart (the RFC 4724 restarting role); crash() is a
@@ -17,9 +18,10 @@ import { fileURLToPath } from 'node:url';
 import type { Lab } from '../netns/index.js';
 import { BaseSpeaker } from './base.js';
 import { bgpdConfig } from './bgpd-config.js';
-import { bgpdRoutes, type BgpdRouteJson } from './bgpd-routes.js';
+import { BgpdApi } from './bgpd-api.js';
+import { bgpdApiRoutes } from './bgpd-routes.js';
 import { SocketClient } from './line-socket.js';
-import { familiesOf, neighbor, normState, sortRoutes, type Family, type Route, type SessionState, type SpeakerSpec } from './types.js';
+import { familiesOf, neighbor, normState, sortRoutes, type Family, type OriginRoute, type Route, type SessionState, type SpeakerSpec } from './types.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** the daemon's entry point; BGPD_MAIN overrides it (e.g. a built dist/bgp/daemon/main.js), read at each start */
@@ -48,12 +50,20 @@ const lineEnd = (buf: Buffer) => { const i = buf.indexOf(0x0a); return i < 0 ? -
 export class BgpdSpeaker extends BaseSpeaker {
   readonly kind = 'bgpd' as const;
   readonly socket: string;
+  readonly apiSocket: string;
   private client: SocketClient | undefined;
+  private apiClient: BgpdApi | undefined;
   private gracefulNext = false;
 
   constructor(lab: Lab, ns: string, spec: SpeakerSpec, readonly opts: BgpdOptions = {}) {
     super(lab, ns, spec);
     this.socket = join(this.dir, 'bgpd.sock');
+    this.apiSocket = join(this.dir, 'api.sock');
+  }
+
+  get api(): BgpdApi {
+    this.apiClient ??= new BgpdApi(this.apiSocket);
+    return this.apiClient;
   }
 
   get role(): 'bgpd' | 'reflector' { return this.opts.role ?? 'bgpd'; }
@@ -71,7 +81,7 @@ export class BgpdSpeaker extends BaseSpeaker {
   /** Writes the YAML (also for a SIGHUP reload after changing the spec); returns its path. */
   writeConfig(): string {
     const conf = join(this.dir, 'bgpd.yaml');
-    writeFileSync(conf, bgpdConfig(this.spec, this.socket));
+    writeFileSync(conf, bgpdConfig(this.spec, this.socket, this.apiSocket));
     return conf;
   }
 
@@ -104,9 +114,13 @@ export class BgpdSpeaker extends BaseSpeaker {
     p.send('SIGHUP');
   }
 
+  protected async applyOrigin(_r: OriginRoute, _add: boolean): Promise<void> { this.reload(); }
+
   protected override closeClients(): void {
     this.client?.close();
     this.client = undefined;
+    this.apiClient?.close();
+    this.apiClient = undefined;
   }
 
   peers(): Promise<BgpdPeerStatus[]> { return this.request<BgpdPeerStatus[]>('peers'); }
@@ -126,6 +140,6 @@ export class BgpdSpeaker extends BaseSpeaker {
 
   async routes(name: string, family: Family): Promise<Route[]> {
     const n = neighbor(this.spec, name);
-    return sortRoutes(bgpdRoutes(await this.request<BgpdRouteJson[]>('routes'), n.address, family));
+    return sortRoutes(bgpdApiRoutes(await this.api.pathsFrom(n.name, family)));
   }
 }

@@ -1,14 +1,15 @@
 // BIRD 2 as a peer or DUT: `bird -f -c bird.conf -s bird.ctl` in a namespace
 // (foreground, so the PID is BIRD's), queried over its control socket
 // (bird-ctl.ts). Counts come from `show protocols all` (O(1) counters per
-// channel); routes from `show route all … protocol <neighbour>`.
+// channel); routes from `show route all … protocol <neighbour>`. Originate /
+// withdraw rewrite bird.conf and `configure` (only the static protocol changes).
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, type Lab } from '../netns/index.js';
 import { BaseSpeaker } from './base.js';
 import { BirdCtl, type BirdProtocol } from './bird-ctl.js';
 import { BULK_PROTOCOL, birdConfig, writeBulkInclude } from './bird-config.js';
-import { neighbor, sortRoutes, type Family, type Route, type SessionState, type SpeakerSpec } from './types.js';
+import { neighbor, sortRoutes, type Family, type OriginRoute, type Route, type SessionState, type SpeakerSpec } from './types.js';
 
 export interface BirdOptions {
   /** originate N /32s from 100.64.0.0 in static protocol `bulk` (benchmark injector) */
@@ -56,6 +57,14 @@ export class BirdSpeaker extends BaseSpeaker {
         { timeoutMs: 300_000, intervalMs: 100 });
     }
   }
+
+  /** Rewrites bird.conf from the spec and applies it (`configure`; protocols whose config changed restart). */
+  async reload(): Promise<void> {
+    this.writeConfig();
+    await this.ctl.cmd('configure');
+  }
+
+  protected async applyOrigin(_r: OriginRoute, _add: boolean): Promise<void> { await this.reload(); }
 
   protected override closeClients(): void {
     this.ctlClient?.close();

@@ -2,14 +2,15 @@
 // bgpd in a namespace, both as user frr (FRR refuses `-u root`) with their
 // directory chowned to frr, vty sockets in that directory and no TCP vty.
 // bgpd runs with -n (no kernel install) unless fib is set. Queries go over
-// bgpd's vty socket (frr-vty.ts) as JSON.
+// bgpd's vty socket (frr-vty.ts) as JSON; originate / withdraw are `network`
+// statements entered on the same vty.
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, type Lab } from '../netns/index.js';
 import { BaseSpeaker } from './base.js';
 import { frrConfig } from './frr-config.js';
 import { FrrVty } from './frr-vty.js';
-import { normState, neighbor, sortRoutes, type Family, type Route, type SessionState, type SpeakerSpec } from './types.js';
+import { isV6, normState, neighbor, sortRoutes, type Family, type OriginRoute, type Route, type SessionState, type SpeakerSpec } from './types.js';
 import { frrRoutes, type FrrRouteTable } from './frr-routes.js';
 
 export const FRR_BIN = '/usr/lib/frr';
@@ -47,6 +48,23 @@ export class FrrSpeaker extends BaseSpeaker {
     await this.spawn('bgpd', [`${FRR_BIN}/bgpd`, '-f', join(d, 'bgpd.conf'), '-i', join(d, 'bgpd.pid'), ...common,
       ...(this.opts.fib ? [] : ['-n'])]);
     await this.wait('bgpd vty', () => this.vty.cmd('show bgp summary json').then(() => true), Boolean, { intervalMs: 50 });
+  }
+
+  /** Runs configuration commands on bgpd's vty (enable, configure terminal … end; a vty starts in view mode). */
+  async configure(lines: string[]): Promise<void> {
+    await this.vty.cmd('enable');
+    await this.vty.cmd('configure terminal');
+    try {
+      for (const l of lines) await this.vty.cmd(l);
+    } finally { await this.vty.cmd('end'); }
+  }
+
+  protected async applyOrigin(r: OriginRoute, add: boolean): Promise<void> {
+    if (add && (r.communities?.length || r.largeCommunities?.length || r.med !== undefined || r.localPref !== undefined)) {
+      throw new Error('frr: originate() at run time takes a bare prefix (attributes need a route-map: put them in the spec before start)');
+    }
+    await this.configure([`router bgp ${this.spec.asn}`, `address-family ${isV6(r.prefix) ? 'ipv6' : 'ipv4'} unicast`,
+      `${add ? '' : 'no '}network ${r.prefix}`]);
   }
 
   protected override closeClients(): void {

@@ -11,7 +11,7 @@ import type { Lab } from '../netns/index.js';
 import { BaseSpeaker } from './base.js';
 import { gobgpConfig, gobgpRibAddArgs } from './gobgp-config.js';
 import { gobgpRoutes, type GobgpRib } from './gobgp-routes.js';
-import { isV6, neighbor, normState, sortRoutes, type Family, type Route, type SessionState, type SpeakerSpec } from './types.js';
+import { isV6, neighbor, normState, sortRoutes, type Family, type OriginRoute, type Route, type SessionState, type SpeakerSpec } from './types.js';
 
 const API = ['-u', '127.0.0.1', '-p', '50051'];
 
@@ -39,6 +39,13 @@ export class GobgpSpeaker extends BaseSpeaker {
     await this.wait('API', () => this.gobgp(['global']).then((o) => o.includes('AS')), Boolean, { intervalMs: 100 });
     const nh6 = this.spec.neighbors.find((n) => n.nextHop6)?.nextHop6;
     for (const r of this.spec.originate ?? []) await this.gobgp(gobgpRibAddArgs(r, isV6(r.prefix) ? nh6 : undefined));
+  }
+
+  protected async applyOrigin(r: OriginRoute, add: boolean): Promise<void> {
+    const nh6 = this.spec.neighbors.find((n) => n.nextHop6)?.nextHop6;
+    const args = gobgpRibAddArgs(r, isV6(r.prefix) ? nh6 : undefined);
+    if (!add) args[2] = 'del';
+    await this.gobgp(args);
   }
 
   async neighborJson(name: string): Promise<NeighborJson> {

@@ -112,6 +112,10 @@ export interface Speaker {
   /** SIGKILL by PID: the speaker dies without a NOTIFICATION */
   crash(): Promise<void>;
   restart(): Promise<void>;
+  /** adds a route to what the speaker originates (spec.originate) and applies it to the running speaker */
+  originate(r: OriginRoute): Promise<void>;
+  /** stops originating the prefix (removes it from spec.originate) on the running speaker */
+  withdraw(prefix: string): Promise<void>;
   /** SIGSTOP / SIGCONT of every process of the speaker, by PID */
   freeze(): void;
   thaw(): void;
