@@ -10,7 +10,7 @@
 //        owner is told `writable = false` and called back on 'drain'.
 
 import type { Socket } from 'node:net';
-import { decodeMessage, Framer, MAX_MESSAGE_LENGTH, maxMessageLength, wireOptions, type DecodeResult, type WireError, type WireOptions } from '../wire/index.js';
+import { decodeMessage, Framer, MAX_EXTENDED_MESSAGE_LENGTH, wireOptions, type DecodeResult, type WireError, type WireOptions } from '../wire/index.js';
 
 const HIGH_WATER = 2048;
 const LOW_WATER = 256;
@@ -27,7 +27,11 @@ export interface ConnectionHandler {
 }
 
 export class Connection {
-  private readonly framer = new Framer(MAX_MESSAGE_LENGTH);
+  // Frames up to the extended maximum; each message is checked against what
+  // the session negotiated when it is decoded, in order. (A framer limit set
+  // at Established is too late for the rest of the chunk that carried the
+  // KEEPALIVE: a peer may send an extended UPDATE right behind it.)
+  private readonly framer = new Framer(MAX_EXTENDED_MESSAGE_LENGTH);
   private rx: WireOptions = wireOptions({ as4: false });
   private readonly queue: Buffer[] = [];
   private head = 0;
@@ -64,7 +68,6 @@ export class Connection {
   /** Switch to what the session negotiated (after OPENs are exchanged). */
   setOptions(rx: WireOptions): void {
     this.rx = rx;
-    this.framer.setMaxLength(maxMessageLength(rx));
   }
 
   get writable(): boolean {

@@ -313,7 +313,7 @@ export class Speaker {
     const snap = p.session.snapshot;
     return {
       name: p.cfg.name, address: p.cfg.address, asn: p.cfg.asn, type: p.ibgp ? 'ibgp' : 'ebgp', state: snap.state, since: p.session.since,
-      ...(snap.lastError ? { lastError: snap.lastError } : {}),
+      ...(p.lastError ?? snap.lastError ? { lastError: p.lastError ?? snap.lastError } : {}),
       received: p.adjIn.size + p.rejected, accepted: p.adjIn.size, advertised: p.adjOut.size,
       families: p.families, messages: { ...p.session.counters },
       ...(p.grPhase ? { gracefulRestart: { phase: p.grPhase, staleRoutes: p.stale.size } } : {}),
@@ -433,6 +433,7 @@ export class Speaker {
       const peer = this.peers.get(s.name);
       if (!peer || peer.session !== s) return;
       this.log.info({ peer: s.name, address: peer.cfg.address, from, to, reason }, `peer ${s.name}: ${from} → ${to}`);
+      if (to === 'Idle') peer.lastError = reason;
       if (this.watchers.active) this.watchers.emit({ type: 'peer', peer: this.statusOf(peer) });
     },
     onEstablished: (s, n) => {
