@@ -7,6 +7,7 @@
 import { PolicyApplier, type ApplierOptions, type ApplyStats } from './applier.js';
 import { ChainHasher, type DesiredState, type RenderFailure } from './desired.js';
 import { DEFAULT_POLICY_CONFIG, type Endpoint, type Namespace, type NetworkPolicy, type PolicyConfig, type PolicyModel, type Pool } from './model.js';
+import { PolicyRuleCache } from './policy-rules.js';
 import { render } from './render.js';
 
 export interface PolicyDriverOptions extends ApplierOptions {
@@ -22,6 +23,7 @@ export class PolicyDriver {
   readonly config: PolicyConfig;
   private readonly applier: PolicyApplier;
   private readonly hasher = new ChainHasher();
+  private readonly ruleCache = new PolicyRuleCache();
   private readonly endpoints = new Map<string, Endpoint>();
   private readonly namespaces = new Map<string, Namespace>();
   private readonly policies = new Map<string, NetworkPolicy>();
@@ -62,7 +64,7 @@ export class PolicyDriver {
   get inSync(): boolean { return this.applier.inSync; }
 
   desired(): DesiredState {
-    this.desiredState ??= render(this.model(), this.config, this.hasher);
+    this.desiredState ??= render(this.model(), this.config, this.hasher, this.ruleCache);
     return this.desiredState;
   }
 

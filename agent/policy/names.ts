@@ -15,7 +15,17 @@ export const MAX_CHAIN_NAME = 28;
 export const COMMENT_PREFIX = 'cali:';
 export const RULE_HASH_LEN = 16;
 
-const b64 = (text: string): string => createHash('sha256').update(text).digest('base64url');
+// names are asked for again on every render: remember them (bounded, cleared when full)
+const memo = new Map<string, string>();
+function b64(text: string): string {
+  let h = memo.get(text);
+  if (h === undefined) {
+    if (memo.size > 200_000) memo.clear();
+    h = createHash('sha256').update(text).digest('base64url');
+    memo.set(text, h);
+  }
+  return h;
+}
 
 /** `cali-<kind>-<id>`, hashed down to 28 characters when longer. */
 export function chainName(kind: string, id: string): string {

@@ -13,6 +13,39 @@
 import type { Family, NetworkPolicy, PolicyPeer, PolicyPort, Protocol } from './model.js';
 import { ALL_PODS, type PodScope, type SetBuilder } from './sets.js';
 
+/** The set requests a policy's rules make (recorded, so cached rules can re-request them from a new SetBuilder). */
+type RuleSets = Pick<SetBuilder, 'pods' | 'ipBlock' | 'namedPort'>;
+type SetCall = { [K in keyof RuleSets]: [K, Parameters<RuleSets[K]>] }[keyof RuleSets];
+
+/**
+ * Rendered rules per policy object, direction and family. A policy's rules depend only on its spec (set names hash
+ * meanings, not members), so an unchanged policy object is not rendered again; its set requests are replayed so the
+ * sets get current members.
+ */
+export class PolicyRuleCache {
+  private cache = new WeakMap<NetworkPolicy, Map<string, { rules: string[]; calls: SetCall[] }>>();
+
+  rules(p: NetworkPolicy, dir: Direction, family: Family, sets: SetBuilder, acceptMark: number): string[] {
+    let perPolicy = this.cache.get(p);
+    if (!perPolicy) { perPolicy = new Map(); this.cache.set(p, perPolicy); }
+    const key = `${dir} ${family} ${acceptMark}`;
+    const hit = perPolicy.get(key);
+    if (hit) {
+      for (const [m, args] of hit.calls) (sets[m] as (...a: unknown[]) => unknown).apply(sets, args);
+      return hit.rules;
+    }
+    const calls: SetCall[] = [];
+    const recorder: RuleSets = {
+      pods: (...a) => { calls.push(['pods', a]); return sets.pods(...a); },
+      ipBlock: (...a) => { calls.push(['ipBlock', a]); return sets.ipBlock(...a); },
+      namedPort: (...a) => { calls.push(['namedPort', a]); return sets.namedPort(...a); },
+    };
+    const rules = policyRules(p, dir, family, recorder, acceptMark);
+    perPolicy.set(key, { rules, calls });
+    return rules;
+  }
+}
+
 export type Direction = 'ingress' | 'egress';
 
 function peerScope(peer: PolicyPeer, policyNs: string): PodScope | undefined {
@@ -23,7 +56,7 @@ function peerScope(peer: PolicyPeer, policyNs: string): PodScope | undefined {
 }
 
 /** Rule specs for one direction of a policy (assumed valid) in one family. */
-export function policyRules(p: NetworkPolicy, dir: Direction, family: Family, sets: SetBuilder, acceptMark: number): string[] {
+export function policyRules(p: NetworkPolicy, dir: Direction, family: Family, sets: RuleSets, acceptMark: number): string[] {
   const mark = `0x${acceptMark.toString(16)}`;
   const allow = `-j MARK --set-xmark ${mark}/${mark}`;
   const side = dir === 'ingress' ? 'src' : 'dst';

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ChainHasher } from './desired.js';
+import { PolicyRuleCache } from './policy-rules.js';
 import { DEFAULT_POLICY_CONFIG, type NetworkPolicy, type PolicyModel } from './model.js';
 import { commentHash, ipsetName, policyChainName, ruleHashes, chainName } from './names.js';
 import { render } from './render.js';
@@ -91,6 +93,19 @@ describe('rendering', () => {
     const worse = pol('worse', { podSelector: { matchExpressions: [{ key: 'app', operator: 'In' }] } });
     const d2 = render(model([worse]), DEFAULT_POLICY_CONFIG);
     expect(d2.failures[0]?.endpoints.sort()).toEqual(['db', 'web']);
+  });
+
+  it('cached policy rules re-request their sets, so members follow the endpoints', () => {
+    const p = pol('p', { podSelector: {}, ingress: [{ from: [{ podSelector: { matchLabels: { app: 'db' } } }] }] });
+    const hasher = new ChainHasher(); const cache = new PolicyRuleCache();
+    const m = model([p]);
+    const a = render(m, DEFAULT_POLICY_CONFIG, hasher, cache);
+    const moved = { ...m, endpoints: m.endpoints.map((e) => (e.key === 'web' ? { ...e, labels: { app: 'db' } } : e)) };
+    const b = render(moved, DEFAULT_POLICY_CONFIG, hasher, cache);
+    expect([...b.chains[4].filter.get(policyChainName('in', 'prod', 'p'))?.rules ?? []]).toEqual([...a.chains[4].filter.get(policyChainName('in', 'prod', 'p'))?.rules ?? []]);
+    const set = ipsetName(4, 's', 'pods ns="prod" pods=app == "db"');
+    expect([...a.sets.get(set)?.members ?? []]).toEqual(['100.64.0.2']);
+    expect([...b.sets.get(set)?.members ?? []].sort()).toEqual(['100.64.0.1', '100.64.0.2']);
   });
 
   it('is deterministic', () => {

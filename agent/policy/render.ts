@@ -17,7 +17,7 @@ import { ChainHasher, emptyChains, type DesiredState, type Hook, type RenderFail
 import type { Endpoint, Family, NetworkPolicy, PolicyConfig, PolicyModel } from './model.js';
 import { NAMESPACE_NAME_LABEL } from './model.js';
 import { chainName, endpointChainName, policyChainName } from './names.js';
-import { policyRules } from './policy-rules.js';
+import { PolicyRuleCache } from './policy-rules.js';
 import { matches } from './selector.js';
 import { SetBuilder } from './sets.js';
 import { endpointErrors, policyErrors, policyTypesOf } from './validate.js';
@@ -37,8 +37,8 @@ interface LocalEndpoint { ep: Endpoint; ifname: string; ingress: NetworkPolicy[]
 
 const byName = (a: NetworkPolicy, b: NetworkPolicy) => (a.namespace === b.namespace ? (a.name < b.name ? -1 : 1) : a.namespace < b.namespace ? -1 : 1);
 
-/** Renders the whole desired state. Pass the same hasher between renders to skip re-hashing unchanged chains. */
-export function render(model: PolicyModel, config: PolicyConfig, hasher = new ChainHasher()): DesiredState {
+/** Renders the whole desired state. Pass the same hasher and rule cache between renders to skip unchanged work. */
+export function render(model: PolicyModel, config: PolicyConfig, hasher = new ChainHasher(), ruleCache = new PolicyRuleCache()): DesiredState {
   const failures: RenderFailure[] = [];
   const nsLabels = new Map(model.namespaces.map((n) => [n.name, { ...n.labels, [NAMESPACE_NAME_LABEL]: n.name }]));
   const valid: Endpoint[] = [];
@@ -85,8 +85,8 @@ export function render(model: PolicyModel, config: PolicyConfig, hasher = new Ch
     const put = (name: string, rules: string[]) => filter.set(name, hasher.chain(name, rules));
     for (const p of rendered) {
       const types = policyTypesOf(p);
-      if (types.ingress) put(policyChainName('in', p.namespace, p.name), policyRules(p, 'ingress', family, sets, config.acceptMark));
-      if (types.egress) put(policyChainName('out', p.namespace, p.name), policyRules(p, 'egress', family, sets, config.acceptMark));
+      if (types.ingress) put(policyChainName('in', p.namespace, p.name), ruleCache.rules(p, 'ingress', family, sets, config.acceptMark));
+      if (types.egress) put(policyChainName('out', p.namespace, p.name), ruleCache.rules(p, 'egress', family, sets, config.acceptMark));
     }
     for (const l of endpoints) {
       for (const dir of ['tw', 'fw'] as const) {
