@@ -86,7 +86,7 @@ export class FakeRouteKernel implements RouteKernel {
     for (const [id, r] of this.routes) {
       if (r.family !== k.family || r.dst !== k.dst || r.dstLen !== k.dstLen || r.table !== k.table) continue;
       if (k.protocol && r.protocol !== k.protocol) continue;
-      if (k.priority !== undefined && metricOf(r) !== k.priority) continue;
+      if (k.priority && metricOf(r) !== k.priority) continue; // metric 0 matches any, as in the kernel
       this.routes.delete(id);
       return 0;
     }

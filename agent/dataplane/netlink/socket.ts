@@ -86,7 +86,7 @@ export class NetlinkSocket {
   nextSeq(n = 1): number {
     const first = this.seq;
     this.seq = (this.seq + n) >>> 0;
-    if (this.seq < first) { this.seq = n; return 1; } // keep a batch's numbers contiguous across the wrap
+    if (this.seq < first || first === 0) { this.seq = 1 + n; return 1; } // contiguous across the wrap; 0 never used
     return first;
   }
 

@@ -84,6 +84,44 @@ describe('RouteTable on the real kernel', () => {
     expect([...await oursIn(4), ...await oursIn(6)]).toEqual([]);
   });
 
+  it('changes routes in place: next hops 1 -> 2 -> 1 (IPv4, IPv6), kind, and metric, with one route per prefix throughout', async () => {
+    const rt = new RouteTable({ kernel: kernel(), gracePeriodMs: 0 });
+    const one4 = { kind: 'via' as const, nextHops: [{ gateway: '198.18.0.2' }] };
+    const two4 = { kind: 'via' as const, nextHops: [{ gateway: '198.18.0.2' }, { gateway: '198.18.0.3' }] };
+    const one6 = { kind: 'via' as const, nextHops: [{ gateway: 'fe80::2', ifname: 'uplink' }] };
+    const two6 = { kind: 'via' as const, nextHops: [{ gateway: 'fe80::2', ifname: 'uplink' }, { gateway: '2001:db8:ff::3' }] };
+    const check = async (want4: string[], want6: string[]) => {
+      const [r4] = await routes(4, '100.64.7.0/26');
+      const [r6, extra] = await routes(6, '2001:db8:7::/122');
+      expect(extra).toBeUndefined();
+      expect(r4?.nexthops?.map((h) => h.gateway).sort() ?? [r4?.gateway]).toEqual(want4);
+      expect(r6?.nexthops?.map((h) => h.gateway).sort() ?? [r6?.gateway]).toEqual(want6);
+      rt.requestResync();
+      expect(await rt.apply()).toMatchObject({ programmed: 0, removed: 0 }); // the kernel reads back as desired
+    };
+    rt.setRoute({ dst: '100.64.7.0/26', target: one4 });
+    rt.setRoute({ dst: '2001:db8:7::/122', target: one6 });
+    await rt.apply();
+    await check(['198.18.0.2'], ['fe80::2']);
+    rt.setRoute({ dst: '100.64.7.0/26', target: two4 });
+    rt.setRoute({ dst: '2001:db8:7::/122', target: two6 });
+    expect(await rt.apply()).toMatchObject({ programmed: 2, failures: [] });
+    await check(['198.18.0.2', '198.18.0.3'], ['2001:db8:ff::3', 'fe80::2']);
+    rt.setRoute({ dst: '100.64.7.0/26', target: one4 });
+    rt.setRoute({ dst: '2001:db8:7::/122', target: one6 });
+    expect(await rt.apply()).toMatchObject({ programmed: 2, failures: [] });
+    await check(['198.18.0.2'], ['fe80::2']);
+    rt.setRoute({ dst: '2001:db8:7::/122', target: { kind: 'blackhole' }, metric: 300 });
+    expect(await rt.apply()).toMatchObject({ programmed: 1, failures: [] });
+    const v6 = await routes(6, '2001:db8:7::/122');
+    expect(v6).toHaveLength(1);
+    expect(v6[0]).toMatchObject({ type: 'blackhole', metric: 300 });
+    rt.removeRoute('100.64.7.0/26');
+    rt.removeRoute('2001:db8:7::/122');
+    await rt.apply();
+    expect([...await oursIn(4), ...await oursIn(6)]).toEqual([]);
+  });
+
   it('leaves foreign routes alone: a conflicting prefix is reported, nothing of theirs is replaced or deleted', async () => {
     await ip('route', 'add', 'blackhole', '100.64.9.0/26', 'proto', 'static');
     await ip('route', 'add', '100.64.9.64/26', 'via', '198.18.0.9', 'proto', 'bird');

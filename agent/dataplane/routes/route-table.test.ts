@@ -218,6 +218,22 @@ describe('RouteTable', () => {
     rt.stop();
   });
 
+  it('changes a route\'s metric without leaving the old route behind, and removes duplicates of ours', async () => {
+    const { kernel, rt } = setup({ gracePeriodMs: 0 });
+    rt.setRoute({ dst: '2001:db8:7::/122', target: { kind: 'blackhole' }, metric: 100 });
+    await rt.apply();
+    rt.setRoute({ dst: '2001:db8:7::/122', target: { kind: 'blackhole' }, metric: 200 });
+    expect(await rt.apply()).toMatchObject({ programmed: 1, failures: [] });
+    expect(kernel.find('2001:db8:7::/122').map((r) => r.priority)).toEqual([200]);
+    // another copy of ours at the same prefix (e.g. left by a crash during a metric change)
+    kernel.inject({ family: 6, dst: '2001:db8:7::', dstLen: 122, table: 254, protocol: ROUTE_PROTOCOL, scope: 0, type: RTN_BLACKHOLE, priority: 50 });
+    rt.markInSync();
+    rt.requestResync();
+    expect(await rt.apply()).toMatchObject({ removed: 1, programmed: 0 });
+    expect(kernel.find('2001:db8:7::/122').map((r) => r.priority)).toEqual([200]);
+    expect(rt.routeCount).toBe(1);
+  });
+
   it('serialises concurrent apply calls', async () => {
     const { kernel, rt } = setup();
     rt.setRoute({ dst: '100.64.1.0/26', target: { kind: 'blackhole' } });

@@ -85,7 +85,7 @@ export class RouteMetrics {
 interface Failure { attempts: number; nextTryAt: number; error: string }
 
 const keyOf = (r: RouteMessage): string => formatPrefix(parseAddress(r.dst).addr, r.dstLen, r.family);
-const defaultMetric = (f: Family): number => (f === 4 ? 0 : 1024);
+const metricOf = (r: RouteMessage): number => r.priority ?? (r.family === 4 ? 0 : 1024);
 
 export class RouteTable {
   readonly metrics = new RouteMetrics();
@@ -198,6 +198,8 @@ export class RouteTable {
   /** Our routes as last read or written. */
   programmed(): Map<string, RouteMessage> { return new Map(this.tracker.actualEntries()); }
   get pendingUpdates(): number { return this.tracker.numPendingUpdates; }
+  /** Number of our routes in the kernel (as last read or written). */
+  get routeCount(): number { return this.tracker.actualSize; }
   get pendingDeletions(): number { return this.tracker.numPendingDeletions; }
 
   // --- timers -----------------------------------------------------------------
@@ -258,7 +260,7 @@ export class RouteTable {
     }
     const now = this.clock.now();
     const reqs: RouteRequest[] = [];
-    const what: { key: string; op: 'set' | 'delete'; route: RouteMessage }[] = [];
+    const what: { key: string; op: 'set' | 'delete'; route: RouteMessage; old?: boolean }[] = [];
     let deferred = 0;
     let wakeAt = Infinity;
     const due = (key: string): boolean => {
@@ -271,7 +273,7 @@ export class RouteTable {
     if (this.inSyncFlag) this.duplicates = []; // a failed delete sets resyncNeeded, which finds them again
     else deferred += this.duplicates.length;
     for (const dup of dups) {
-      reqs.push({ op: 'delete', route: this.deleteKey(dup, dup.priority) });
+      reqs.push({ op: 'delete', route: this.deleteKey(dup, metricOf(dup)) });
       what.push({ key: keyOf(dup), op: 'delete', route: dup });
     }
     for (const [key, actual] of this.tracker.pendingDeletions()) {
@@ -289,7 +291,7 @@ export class RouteTable {
     const failures: RouteFailure[] = [];
     for (const [key, desired] of this.tracker.pendingUpdates()) {
       const held = this.foreign.get(key);
-      if (held?.includes(desired.priority ?? defaultMetric(desired.family))) {
+      if (held?.includes(metricOf(desired))) {
         const error = `conflict: another route (not ours, protocol ≠ ${this.protocol}) holds ${key}; left untouched`;
         if (this.failures.get(key)?.error !== error) {
           this.metrics.conflicts++;
@@ -300,6 +302,12 @@ export class RouteTable {
         continue;
       }
       if (!due(key)) continue;
+      const act = this.tracker.getActual(key);
+      if (act && metricOf(act) !== metricOf(desired)) {
+        // the metric is part of a route's identity: replace would add a second route, so remove the old one first
+        reqs.push({ op: 'delete', route: this.deleteKey(act, metricOf(act)) });
+        what.push({ key, op: 'delete', route: act, old: true });
+      }
       reqs.push({ op: 'replace', route: desired });
       what.push({ key, op: 'set', route: desired });
     }
@@ -311,6 +319,7 @@ export class RouteTable {
       what.forEach((w, i) => {
         const r = results[i];
         const e = r?.errno;
+        if (w.old) { if (e !== 0 && e !== ESRCH) this.resyncNeeded = true; return; } // the set that follows decides
         if (e === 0 || (w.op === 'delete' && e === ESRCH /* already gone */)) {
           this.failures.delete(w.key);
           if (w.op === 'set') {
@@ -357,7 +366,7 @@ export class RouteTable {
     const ours: [string, RouteMessage][] = [];
     const foreign = new Map<string, number[]>();
     const dups: RouteMessage[] = [];
-    const seen = new Set<string>();
+    const seen = new Map<string, number>(); // key -> index in ours
     for (const fam of this.families) {
       for (const r of await this.kernel.dumpRoutes(fam, this.table)) {
         const key = keyOf(r);
@@ -367,9 +376,13 @@ export class RouteTable {
           m.push(r.priority ?? 0);
           continue;
         }
-        if (seen.has(key)) { dups.push(r); continue; }
-        seen.add(key);
-        ours.push([key, r]);
+        const prev = seen.get(key);
+        if (prev === undefined) { seen.set(key, ours.push([key, r]) - 1); continue; }
+        // two routes of ours at one prefix (different metrics): keep the one we want, the other is removed
+        const desired = this.tracker.getDesired(key);
+        const kept = ours[prev] as [string, RouteMessage];
+        if (desired && routesEqual(desired, r) && !routesEqual(desired, kept[1])) { dups.push(kept[1]); kept[1] = r; }
+        else dups.push(r);
       }
     }
     this.tracker.replaceAllActual(ours);
