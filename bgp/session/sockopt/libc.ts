@@ -26,7 +26,12 @@ let lib: Libc | undefined;
 function load(): Libc {
   if (lib) return lib;
   if (process.platform !== 'linux') throw new Error(`TCP socket options (TCP-MD5, GTSM) are implemented for Linux only, not ${process.platform}`);
-  const l = koffi.load('libc.so.6');
+  let l: ReturnType<typeof koffi.load>;
+  try {
+    l = koffi.load('libc.so.6'); // glibc
+  } catch {
+    l = koffi.load(null); // the process itself, which links libc (musl has no libc.so.6)
+  }
   lib = {
     socket: l.func('int socket(int domain, int type, int protocol)') as Fn,
     setsockopt: l.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)') as Fn,
