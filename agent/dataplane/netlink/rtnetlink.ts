@@ -26,6 +26,7 @@ export interface RtNetlinkOptions extends NetlinkSocketOptions {
 
 export class RtNetlink implements RouteKernel {
   private readonly batchSize: number;
+  private queue: Promise<unknown> = Promise.resolve();
   /** statistics: sendto calls and messages sent */
   readonly stats = { sends: 0, requests: 0, dumps: 0 };
 
@@ -38,7 +39,18 @@ export class RtNetlink implements RouteKernel {
     return new RtNetlink(NetlinkSocket.open(opts), opts.batchSize, opts.acks);
   }
 
-  async dumpRoutes(family: Family, table: number): Promise<RouteMessage[]> {
+  /** One exchange at a time on the socket: a dump must not read a batch's acks, nor the reverse. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  dumpRoutes(family: Family, table: number): Promise<RouteMessage[]> { return this.exclusive(() => this.dumpRoutesNow(family, table)); }
+  dumpLinks(): Promise<LinkMessage[]> { return this.exclusive(() => this.dumpLinksNow()); }
+  applyRoutes(reqs: readonly RouteRequest[]): Promise<AckResult[]> { return this.exclusive(() => this.applyRoutesNow(reqs)); }
+
+  private async dumpRoutesNow(family: Family, table: number): Promise<RouteMessage[]> {
     let out: RouteMessage[] = [];
     this.stats.dumps++;
     await this.sock.dump((seq) => encodeRouteDump(family, table, seq), (h, p) => {
@@ -49,7 +61,7 @@ export class RtNetlink implements RouteKernel {
     return out;
   }
 
-  async dumpLinks(): Promise<LinkMessage[]> {
+  private async dumpLinksNow(): Promise<LinkMessage[]> {
     let out: LinkMessage[] = [];
     this.stats.dumps++;
     await this.sock.dump((seq) => encodeLinkDump(seq), (h, p) => {
@@ -60,7 +72,7 @@ export class RtNetlink implements RouteKernel {
     return out;
   }
 
-  async applyRoutes(reqs: readonly RouteRequest[]): Promise<AckResult[]> {
+  private async applyRoutesNow(reqs: readonly RouteRequest[]): Promise<AckResult[]> {
     const results: AckResult[] = [];
     for (let i = 0; i < reqs.length; i += this.batchSize) {
       const chunk = reqs.slice(i, i + this.batchSize);
