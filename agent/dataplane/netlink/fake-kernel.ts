@@ -23,7 +23,7 @@ export class FakeRouteKernel implements RouteKernel {
   readonly failWith = new Map<string, number>();
   /** prefixes whose next write is applied but whose ack is lost (as on ENOBUFS) */
   readonly loseAck = new Set<string>();
-  readonly calls = { dumps: 0, batches: 0, requests: 0 };
+  readonly calls = { dumps: 0, batches: 0, requests: 0, batchSizes: [] as number[] };
 
   addLink(name: string, index: number, up = true): void { this.links.set(index, { index, name, flags: up ? IFF_UP : 0 }); }
   setLinkUp(index: number, up: boolean): void {
@@ -57,6 +57,7 @@ export class FakeRouteKernel implements RouteKernel {
   async applyRoutes(reqs: readonly RouteRequest[]): Promise<AckResult[]> {
     this.calls.batches++;
     this.calls.requests += reqs.length;
+    this.calls.batchSizes.push(reqs.length);
     return reqs.map((q) => {
       const prefix = `${q.route.dst}/${q.route.dstLen}`;
       const fail = this.failWith.get(prefix);

@@ -234,6 +234,21 @@ describe('RouteTable', () => {
     expect(rt.routeCount).toBe(1);
   });
 
+  it('hands big applies to the kernel in chunks of 1024, a metric change\'s delete with its set', async () => {
+    const { kernel, rt } = setup();
+    for (let i = 0; i < 1023; i++) rt.setRoute({ dst: `100.64.${i >> 8}.${i & 255}/32`, target: { kind: 'blackhole' } });
+    await rt.apply();
+    rt.setRoute({ dst: '2001:db8:8::/122', target: { kind: 'blackhole' } }); // one plain add first: the pairs start at index 1
+    for (let i = 0; i < 1023; i++) rt.setRoute({ dst: `100.64.${i >> 8}.${i & 255}/32`, target: { kind: 'blackhole' }, metric: 5 });
+    kernel.calls.batchSizes.length = 0;
+    const r = await rt.apply();
+    expect(r).toMatchObject({ programmed: 1024, failures: [] });
+    // 1 + 2 x 1023 requests; request 1023 is a delete whose set is request 1024: they go together
+    expect(kernel.calls.batchSizes).toEqual([1025, 1022]);
+    expect(kernel.routes.size).toBe(1024);
+    expect(kernel.find('100.64.3.254/32').map((x) => x.priority)).toEqual([5]);
+  });
+
   it('serialises concurrent apply calls', async () => {
     const { kernel, rt } = setup();
     rt.setRoute({ dst: '100.64.1.0/26', target: { kind: 'blackhole' } });

@@ -84,6 +84,8 @@ export class RouteMetrics {
 
 interface Failure { attempts: number; nextTryAt: number; error: string }
 
+/** requests handed to the kernel per await (the event loop runs between them) */
+const APPLY_CHUNK = 1024;
 const keyOf = (r: RouteMessage): string => formatPrefix(parseAddress(r.dst).addr, r.dstLen, r.family);
 const metricOf = (r: RouteMessage): number => r.priority ?? (r.family === 4 ? 0 : 1024);
 
@@ -313,13 +315,19 @@ export class RouteTable {
     }
 
     let programmed = 0, removed = 0;
-    if (reqs.length > 0) {
-      const results = await this.kernel.applyRoutes(reqs);
+    let writeFailures = 0;
+    for (let at = 0; at < reqs.length;) {
+      // a chunk at a time, so the event loop runs between chunks (big sends themselves run on the thread pool);
+      // a metric change's delete stays in the chunk of the set that follows it
+      let end = Math.min(at + APPLY_CHUNK, reqs.length);
+      if (end < reqs.length && what[end - 1]?.old) end++;
+      const results = await this.kernel.applyRoutes(reqs.slice(at, end));
       const after = this.clock.now();
-      what.forEach((w, i) => {
-        const r = results[i];
+      for (let i = at; i < end; i++) {
+        const w = what[i] as (typeof what)[number];
+        const r = results[i - at];
         const e = r?.errno;
-        if (w.old) { if (e !== 0 && e !== ESRCH) this.resyncNeeded = true; return; } // the set that follows decides
+        if (w.old) { if (e !== 0 && e !== ESRCH) this.resyncNeeded = true; continue; } // the set that follows decides
         if (e === 0 || (w.op === 'delete' && e === ESRCH /* already gone */)) {
           this.failures.delete(w.key);
           if (w.op === 'set') {
@@ -331,23 +339,24 @@ export class RouteTable {
             this.undesiredSince.delete(w.key);
             removed++;
           }
-          return;
+          continue;
         }
         // failed or unknown: re-read the kernel on the next apply, retry with backoff
         this.resyncNeeded = true;
-        const prev = this.failures.get(w.key);
-        const attempts = (prev?.attempts ?? 0) + 1;
+        writeFailures++;
+        const attempts = (this.failures.get(w.key)?.attempts ?? 0) + 1;
         const error = e === undefined ? (r?.message ?? 'no ack') : `${errnoName(e)}${r?.message ? `: ${r.message}` : ''}`;
         const backoff = Math.min(this.retryMinMs * 2 ** (attempts - 1), this.retryMaxMs);
         this.failures.set(w.key, { attempts, nextTryAt: after + backoff, error });
         wakeAt = Math.min(wakeAt, after + backoff);
         failures.push({ dst: w.key, op: w.op, error: `${w.op === 'set' ? 'programming' : 'deleting'} ${w.key}: ${error}` });
-      });
-      this.metrics.routesProgrammed += programmed;
-      this.metrics.routesRemoved += removed;
-      this.metrics.routeErrors += failures.length;
-      if (failures.length) this.log?.warn({ failures: failures.slice(0, 10), count: failures.length }, 'route writes failed');
+      }
+      at = end;
     }
+    this.metrics.routesProgrammed += programmed;
+    this.metrics.routesRemoved += removed;
+    this.metrics.routeErrors += writeFailures;
+    if (writeFailures) this.log?.warn({ failures: failures.slice(0, 10), count: writeFailures }, 'route writes failed');
     if (this.resyncNeeded) wakeAt = Math.min(wakeAt, this.clock.now() + this.retryMinMs);
     this.schedule(Math.min(wakeAt, this.lastResync + this.resyncIntervalMs));
 
