@@ -45,6 +45,18 @@ describe('interface monitor (real kernel)', () => {
   });
 });
 
+describe('interface monitor resync', () => {
+  it('relists on its resync interval and stops cleanly', async () => {
+    const mon = new InterfaceMonitor({ netns: ns, resyncIntervalMs: 50 });
+    await mon.start();
+    await waitUntil('three relists', () => mon.stats.relists, (n) => n >= 3, { intervalMs: 10 });
+    await mon.stop();
+    const after = mon.stats.relists;
+    await new Promise((r) => setTimeout(r, 150));
+    expect(mon.stats.relists).toBe(after);
+  });
+});
+
 describe('workload interface sysctls (real kernel)', () => {
   it('writes proxy_arp, proxy_delay, forwarding, route_localnet, proxy_ndp inside the namespace only', async () => {
     await ip('link', 'add', 'calia1b2c3d4e5f', 'type', 'veth', 'peer', 'name', 'wl0');

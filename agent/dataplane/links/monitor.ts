@@ -10,6 +10,7 @@
 // it, in order, so the final state converges. The event socket is waited on
 // with poll() on the thread pool (one pool thread is held while started),
 // woken by an eventfd on stop().
+import { type Clock, systemClock } from '../clock.js';
 import { DEFAULT_RESYNC_INTERVAL_MS } from '../constants.js';
 import { decodeLink, forEachMessage, IFF_LOWER_UP, IFF_UP, RTM_DELLINK, RTM_NEWLINK, RTMGRP_LINK } from '../netlink/codec.js';
 import { RtNetlink } from '../netlink/rtnetlink.js';
@@ -19,7 +20,7 @@ import type { LinkMessage } from '../netlink/codec.js';
 export interface LinkInfo { name: string; index: number; up: boolean; lowerUp: boolean; mac?: string }
 export type LinkListener = (name: string, link: LinkInfo | undefined) => void;
 
-export interface InterfaceMonitorOptions { netns?: string; resyncIntervalMs?: number }
+export interface InterfaceMonitorOptions { netns?: string; resyncIntervalMs?: number; clock?: Clock }
 
 const same = (a: LinkInfo, b: LinkInfo): boolean => a.index === b.index && a.up === b.up && a.lowerUp === b.lowerUp && a.mac === b.mac;
 
@@ -30,7 +31,7 @@ export class InterfaceMonitor {
   private dumper: RtNetlink | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
-  private resyncTimer: NodeJS.Timeout | undefined;
+  private resyncTimer: unknown;
   private relistNeeded = false;
   readonly stats = { events: 0, relists: 0, overflows: 0 };
 
@@ -51,15 +52,21 @@ export class InterfaceMonitor {
     await this.relist();
     this.drain();
     this.loop = this.run();
-    const every = this.opts.resyncIntervalMs ?? DEFAULT_RESYNC_INTERVAL_MS;
-    this.resyncTimer = setInterval(() => { this.relist().catch(() => { this.relistNeeded = true; }); }, every);
-    this.resyncTimer.unref();
+    this.scheduleResync();
+  }
+
+  private scheduleResync(): void {
+    const clock = this.opts.clock ?? systemClock;
+    this.resyncTimer = clock.setTimeout(() => {
+      if (!this.running) return;
+      this.relist().catch(() => { this.relistNeeded = true; }).finally(() => { if (this.running) this.scheduleResync(); });
+    }, this.opts.resyncIntervalMs ?? DEFAULT_RESYNC_INTERVAL_MS);
   }
 
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    if (this.resyncTimer !== undefined) (this.opts.clock ?? systemClock).clearTimeout(this.resyncTimer);
     this.events?.close();
     await this.loop;
     this.dumper?.close();

@@ -21,6 +21,7 @@
 //    the interface monitor) or the next resync's link dump, rather than failing.
 //  - Failed writes are retried with exponential backoff (100 ms .. 30 s).
 // The kernel (RouteKernel) and the clock are injected: unit tests use fakes.
+import { type Clock, systemClock } from '../clock.js';
 import { DEFAULT_GRACE_PERIOD_MS, DEFAULT_RESYNC_INTERVAL_MS, ROUTE_PROTOCOL, RT_TABLE_MAIN } from '../constants.js';
 import { DeltaTracker } from '../delta-tracker.js';
 import { type Family, formatPrefix, parseAddress } from '../netlink/addr.js';
@@ -29,17 +30,8 @@ import { errnoName, ESRCH } from '../netlink/errno.js';
 import type { RouteKernel } from '../netlink/rtnetlink.js';
 import { type LinkState, normaliseSpec, resolve, type RouteSpec, routesEqual, specInterfaces } from './spec.js';
 
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => { const t = setTimeout(fn, ms); t.unref(); return t; },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+export type { Clock } from '../clock.js';
+export { systemClock } from '../clock.js';
 
 export interface RouteTableLogger { warn(fields: object, msg: string): void; info?(fields: object, msg: string): void }
 
