@@ -146,6 +146,24 @@ describe('rtnetlink codec', () => {
   });
 });
 
+describe('decoders on arbitrary bytes', () => {
+  it('return a value or throw a netlink error, nothing else', () => {
+    const ok = (fn: () => unknown) => {
+      try { fn(); } catch (e) { expect((e as Error).message).toMatch(/^netlink: /); }
+    };
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), fc.integer({ min: 0, max: 0xffff }), (bytes, flags) => {
+      const b = Buffer.from(bytes);
+      ok(() => decodeRoute(b));
+      ok(() => decodeLink(b));
+      ok(() => decodeError({ len: 16 + b.length, type: 2, flags, seq: 1, pid: 0 }, b));
+      ok(() => forEachMessage(b, () => {}));
+      // a valid header in front of random attributes
+      const withHead = Buffer.concat([hex('02 20 00 00 fe c9 fd 01 00000000'), b]);
+      ok(() => decodeRoute(withHead));
+    }), { numRuns: 3000 });
+  });
+});
+
 describe('address text', () => {
   it('canonicalises IPv6 per RFC 5952 and checks prefixes', () => {
     expect(canonicalPrefix('2001:DB8:0:0:1:0:0:1/128')).toBe('2001:db8::1:0:0:1/128');

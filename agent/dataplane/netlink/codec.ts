@@ -241,24 +241,29 @@ export function decodeRoute(p: Buffer): RouteMessage | undefined {
   };
   const flags = p.readUInt32LE(8);
   if (flags) r.flags = flags;
+  const alen = family === 4 ? 4 : 16;
+  let bad: string | undefined;
   forEachAttr(p, RTMSG_LEN, p.length, (t, v) => {
+    const u32 = v.length >= 4;
     switch (t) {
-      case RTA_DST: r.dst = formatAddress(v, family); break;
-      case RTA_TABLE: r.table = v.readUInt32LE(0); break;
-      case RTA_OIF: r.oif = v.readInt32LE(0); break;
-      case RTA_PRIORITY: r.priority = v.readUInt32LE(0); break;
-      case RTA_GATEWAY: r.gateway = formatAddress(v, family); break;
+      case RTA_DST: if (v.length === alen) r.dst = formatAddress(v, family); else bad = 'RTA_DST'; break;
+      case RTA_TABLE: if (u32) r.table = v.readUInt32LE(0); else bad = 'RTA_TABLE'; break;
+      case RTA_OIF: if (u32) r.oif = v.readInt32LE(0); else bad = 'RTA_OIF'; break;
+      case RTA_PRIORITY: if (u32) r.priority = v.readUInt32LE(0); else bad = 'RTA_PRIORITY'; break;
+      case RTA_GATEWAY: if (v.length === alen) r.gateway = formatAddress(v, family); else bad = 'RTA_GATEWAY'; break;
       case RTA_VIA: r.gateway = decodeVia(v); break;
       case RTA_MULTIPATH: r.multipath = decodeMultipath(v, family); break;
     }
   });
+  if (bad) throw new Error(`netlink: route message with a malformed ${bad} attribute`);
   return r;
 }
 
 function decodeVia(v: Buffer): string {
-  const af = v.readUInt16LE(0);
+  const af = v.length >= 2 ? v.readUInt16LE(0) : -1;
   const f = familyOfAf(af);
-  return f ? formatAddress(v.subarray(2, 2 + (f === 4 ? 4 : 16)), f) : `(via af ${af})`;
+  if (!f || v.length < 2 + (f === 4 ? 4 : 16)) throw new Error('netlink: malformed RTA_VIA attribute');
+  return formatAddress(v.subarray(2, 2 + (f === 4 ? 4 : 16)), f);
 }
 
 function decodeMultipath(v: Buffer, family: Family): NextHop[] {
@@ -271,7 +276,10 @@ function decodeMultipath(v: Buffer, family: Family): NextHop[] {
     const fl = v[off + 2] as number;
     if (fl) hop.flags = fl;
     forEachAttr(v, off + RTNH_LEN, off + len, (t, a) => {
-      if (t === RTA_GATEWAY) hop.gateway = formatAddress(a, family);
+      if (t === RTA_GATEWAY) {
+        if (a.length !== (family === 4 ? 4 : 16)) throw new Error('netlink: malformed RTA_GATEWAY in RTA_MULTIPATH');
+        hop.gateway = formatAddress(a, family);
+      }
       else if (t === RTA_VIA) hop.gateway = decodeVia(a);
     });
     hops.push(hop);
@@ -287,8 +295,8 @@ export function decodeLink(p: Buffer): LinkMessage | undefined {
   forEachAttr(p, IFINFOMSG_LEN, p.length, (t, v) => {
     if (t === IFLA_IFNAME) l.name = v.toString('utf8').replace(/\0.*$/s, '');
     else if (t === IFLA_ADDRESS && v.length === 6) l.mac = [...v].map((x) => x.toString(16).padStart(2, '0')).join(':');
-    else if (t === IFLA_MTU) l.mtu = v.readUInt32LE(0);
-    else if (t === IFLA_OPERSTATE) l.operstate = v[0] as number;
+    else if (t === IFLA_MTU && v.length >= 4) l.mtu = v.readUInt32LE(0);
+    else if (t === IFLA_OPERSTATE && v.length >= 1) l.operstate = v[0] as number;
   });
   return l;
 }
