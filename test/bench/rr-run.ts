@@ -31,6 +31,8 @@ export interface RrRun {
   cpuS?: number;
   /** own routes reflected back to their originator (should be 0) */
   echoed?: number;
+  /** the farm's CPU seconds over the same interval (when it nears the wall time, the farm bounds the figure) */
+  farmCpuS?: number;
 }
 
 const ASN = 65000;
@@ -90,9 +92,11 @@ export async function rrRun(kind: RrKind, k: number, o: RrRunOptions): Promise<R
     await sleep(1000);
     res.idleRssMiB = round((memory(rrPid)?.rssKiB ?? NaN) / 1024, 1);
     const cpu0 = cpuSeconds(rrPid) ?? NaN;
+    const farm0 = cpuSeconds(farm.pid) ?? NaN;
     farm.send('SIGUSR1');
     const conv = await farmEvent(farm, 'converged', o.timeoutMs);
     const cpu1 = cpuSeconds(rrPid) ?? NaN;
+    res.farmCpuS = round((cpuSeconds(farm.pid) ?? NaN) - farm0, 2);
     res.convergeS = round((conv.ms ?? NaN) / 1000);
     res.cpuS = round(cpu1 - cpu0, 2);
     res.peakRssMiB = round((memory(rrPid)?.hwmKiB ?? NaN) / 1024, 1);

@@ -95,7 +95,7 @@ async function main(): Promise<void> {
         log(`${rr} K=${k} run ${run}/${o.runs} …`);
         const r = await rrRun(rr, k, { routes: o.routes, timeoutMs: o.timeoutMs, farmMain: dist.farm, farmLoader: [] });
         all.push(r);
-        log(r.ok ? `${rr} K=${k}: converged in ${r.convergeS} s, RR CPU ${r.cpuS} s, peak RSS ${r.peakRssMiB} MiB (idle ${r.idleRssMiB}), echoed ${r.echoed}`
+        log(r.ok ? `${rr} K=${k}: converged in ${r.convergeS} s, RR CPU ${r.cpuS} s, peak RSS ${r.peakRssMiB} MiB (idle ${r.idleRssMiB}), echoed ${r.echoed}, farm CPU ${r.farmCpuS} s`
           : `${rr} K=${k}: FAILED ${r.error}`);
         (globalThis as { gc?: () => void }).gc?.();
       }
@@ -116,7 +116,7 @@ async function main(): Promise<void> {
     if (s.error) lines.push(`|  | | failure: ${s.error.replace(/\|/g, '/')} | | | | | | | |`);
   }
   lines.push('', 'Targets (issue): time <= 1.0x BIRD, memory <= 1.5x BIRD.', '', 'Runs:', ...all.map((r) =>
-    `  ${r.rr} K=${r.k}: ${r.ok ? `${r.convergeS} s, CPU ${r.cpuS} s, peak ${r.peakRssMiB} MiB, idle ${r.idleRssMiB} MiB, echoed ${r.echoed}` : `FAILED ${r.error}`}`));
+    `  ${r.rr} K=${r.k}: ${r.ok ? `${r.convergeS} s, CPU ${r.cpuS} s, peak ${r.peakRssMiB} MiB, idle ${r.idleRssMiB} MiB, echoed ${r.echoed}, farm CPU ${r.farmCpuS} s` : `FAILED ${r.error}`}`));
   const host = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '?', loadavgStart: loadStart, loadavgEnd: loadavg().map((x) => Math.round(x * 100) / 100) };
   lines.push('', `Host: ${host.cpus} CPUs (${host.cpuModel}), load average ${host.loadavgStart.join('/')} at start, ${host.loadavgEnd.join('/')} at end; ${vers.bird}; node ${vers.node}`);
   process.stdout.write(`\n${lines.join('\n')}\n\n`);

@@ -198,9 +198,12 @@ describe('two of our reflectors, clients bgpd / BIRD / FRR', () => {
   });
 
   it('the reflectors reject each other\'s copies (CLUSTER_LIST contains their cluster ID)', async () => {
+    const clientRoutes = t.clients.reduce((n, c) => n + (S(c).spec.originate ?? []).length, 0);
     for (const [rr, other] of [['rr1', 'rr2'], ['rr2', 'rr1']] as const) {
-      const s = S(t.rrs.find((r) => r.name === rr) ?? {});
-      expect(await s.routeCount(other, V4), `${rr} accepted routes reflected by ${other}`).toBe(0);
+      const s = S(t.rrs.find((r) => r.name === rr) ?? {}) as BgpdSpeaker;
+      const st = await waitUntil(`${rr} received the ${clientRoutes} routes ${other} reflects`, () => s.peer(other), (p) => p.received >= clientRoutes,
+        { timeoutMs: 20_000, intervalMs: 250, diagnose: diagnose(t) });
+      expect({ received: st.received, accepted: st.accepted }, `${rr}: routes reflected by ${other}`).toEqual({ received: clientRoutes, accepted: 0 });
     }
   });
 
