@@ -179,6 +179,14 @@ export class AdjRibOut {
     return g === undefined ? undefined : { prefix, family: g.family, attrs: g.attrs, nextHop: g.nextHop };
   }
 
+  /** Record `r` as sent without queueing it (taking over the state of another Adj-RIB-Out). */
+  adopt(r: OutRoute): void {
+    const g = this.group(r.family, r.attrs, r.nextHop);
+    g.refs++;
+    const old = this.sentTable.set(r.prefix, g);
+    if (old !== undefined) this.unref(old);
+  }
+
   /** The queued change for (prefix, path ID): a route, 'withdraw', or undefined. */
   queued(prefix: Prefix): OutRoute | 'withdraw' | undefined {
     const i = this.index.get(prefix);

@@ -74,6 +74,8 @@ export class PeerSession {
   get localAddress(): string | undefined { return this.conn?.localAddress; }
   get writable(): boolean { return this.state === 'Established' && !!this.conn?.writable; }
   get config(): PeerFsmConfig { return this.cfg; }
+  /** Bytes written but not yet taken by the kernel (slow readers). */
+  get backlog(): number { return this.conn?.socket.writableLength ?? 0; }
 
   start(): void {
     this.stopped = false;

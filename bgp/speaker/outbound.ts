@@ -25,13 +25,35 @@
 // socket says to wait for 'drain'. End-of-RIB follows the initial table;
 // EoRR (RFC 7313) follows a table sent again for an enhanced route refresh.
 
-import { applyPolicy } from '../policy/index.js';
-import type { AttrInterner, OutRoute, Path, PathSource } from '../rib/index.js';
+import { applyPolicy, type Policy } from '../policy/index.js';
+import type { AttrInterner, DrainResult, OutRoute, Path, PathSource } from '../rib/index.js';
 import {
   encodeRouteRefresh, encodeUpdate, endOfRib, familyByName, isIpv6Text, packAnnouncements, packWithdrawals,
-  type FamilyName, type PathAttributes,
+  type FamilyName, type PathAttributes, type WireOptions,
 } from '../wire/index.js';
+import type { PeerConfig } from './config.js';
+import type { GrView } from './graceful-restart.js';
 import type { Peer } from './peer.js';
+
+/**
+ * What the export rules need of a receiver: a peer, or an update group
+ * (update-group.ts) standing for peers that get identical UPDATEs. A group's
+ * source matches no path, so split horizon does not apply to it (a reflected
+ * route may go back to its originator, which drops it: RFC 4456 §8).
+ */
+export interface ExportTarget {
+  readonly source: PathSource;
+  readonly families: readonly FamilyName[];
+  readonly ibgp: boolean;
+  readonly cfg: Pick<PeerConfig, 'routeReflectorClient' | 'nextHop'>;
+  readonly gr: GrView | undefined;
+  readonly exportPolicy: Policy;
+  /** Our address on the session(s), for next hop self. */
+  readonly localAddress: string | undefined;
+  baseMemo: [WeakMap<PathAttributes, PathAttributes>, WeakMap<PathAttributes, PathAttributes>];
+  reflectMemo: WeakMap<PathAttributes, Map<string, PathAttributes>>;
+  exportMemo: WeakMap<PathAttributes, Map<string, PathAttributes>>;
+}
 
 const NO_EXPORT = 0xffffff01;
 const NO_ADVERTISE = 0xffffff02;
@@ -40,7 +62,7 @@ const LLGR_STALE = 0xffff0006;
 // Up to this many queued changes are packed per write. The Adj-RIB-Out
 // drains its whole queue fastest (one clear instead of a delete per prefix);
 // 2^20 /32s pack into ~5 MB of UPDATEs, written before the next 'drain' wait.
-const DRAIN_BATCH = 1 << 20;
+export const DRAIN_BATCH = 1 << 20;
 
 export interface OutboundContext {
   readonly localAs: number;
@@ -53,18 +75,18 @@ export interface OutboundContext {
   isClient(source: PathSource): boolean;
   readonly interner: AttrInterner;
   /** Our address toward this peer for `family` (next hop self). */
-  selfAddress(peer: Peer, family: FamilyName): string | undefined;
+  selfAddress(peer: ExportTarget, family: FamilyName): string | undefined;
 }
 
 /** Whether an iBGP-learned path may be reflected to iBGP peer `peer` (RFC 4456 §6). */
-function mayReflect(peer: Peer, path: Path, ctx: OutboundContext): boolean {
+function mayReflect(peer: ExportTarget, path: Path, ctx: OutboundContext): boolean {
   const toClient = peer.cfg.routeReflectorClient === true;
   if (ctx.isClient(path.source) ? toClient && !ctx.clientToClient : !toClient) return false;
   // the originator would drop it anyway (§8); don't send it
   return (path.attrs.originatorId ?? path.source.routerId) !== peer.source.routerId;
 }
 
-function baseAttributes(peer: Peer, path: Path, ctx: OutboundContext, reflect = false): PathAttributes {
+function baseAttributes(peer: ExportTarget, path: Path, ctx: OutboundContext, reflect = false): PathAttributes {
   const a = path.attrs;
   if (reflect) {
     return {
@@ -86,7 +108,7 @@ function baseAttributes(peer: Peer, path: Path, ctx: OutboundContext, reflect = 
 }
 
 /** The route this peer should hold for `path`, or undefined when it gets none. */
-export function exportRoute(peer: Peer, path: Path | undefined, ctx: OutboundContext): OutRoute | undefined {
+export function exportRoute(peer: ExportTarget, path: Path | undefined, ctx: OutboundContext): OutRoute | undefined {
   if (!path || path.source.id === peer.source.id) return undefined;
   if (!peer.families.includes(path.family)) return undefined;
   const reflect = peer.ibgp && path.source.ibgp && !path.source.local;
@@ -134,6 +156,17 @@ export function exportRoute(peer: Peer, path: Path | undefined, ctx: OutboundCon
   return { prefix: path.prefix.pathId === 0 ? path.prefix : path.prefix.withPathId(0), family: path.family, attrs, nextHop };
 }
 
+/** UPDATEs for a drained batch: withdrawals first, then announcements per attribute set. */
+export function encodeBatch(batch: DrainResult, tx: WireOptions): Buffer[] {
+  const bufs: Buffer[] = [];
+  for (const w of batch.withdrawals) bufs.push(...packWithdrawals(w.family, w.prefixes, tx));
+  for (const a of batch.announcements) {
+    const classic = a.family === 'ipv4-unicast' && a.attrs.nextHop !== undefined;
+    bufs.push(...packAnnouncements(a.family, a.attrs, a.prefixes, tx, classic ? undefined : a.nextHop));
+  }
+  return bufs;
+}
+
 /** Pack and send what the peer's Adj-RIB-Out has queued; false when the socket asked us to wait. */
 export function flushPeer(peer: Peer): boolean {
   const s = peer.session;
@@ -141,14 +174,7 @@ export function flushPeer(peer: Peer): boolean {
   if (!tx) return true;
   while (peer.adjOut.pending > 0) {
     if (!s.writable) return false;
-    const batch = peer.adjOut.drain(DRAIN_BATCH);
-    const bufs: Buffer[] = [];
-    for (const w of batch.withdrawals) bufs.push(...packWithdrawals(w.family, w.prefixes, tx));
-    for (const a of batch.announcements) {
-      const classic = a.family === 'ipv4-unicast' && a.attrs.nextHop !== undefined;
-      bufs.push(...packAnnouncements(a.family, a.attrs, a.prefixes, tx, classic ? undefined : a.nextHop));
-    }
-    if (!s.send(bufs)) return false;
+    if (!s.send(encodeBatch(peer.adjOut.drain(DRAIN_BATCH), tx))) return false;
   }
   if (peer.initialDumpDone && peer.eorPending.size > 0) {
     const bufs: Buffer[] = [];

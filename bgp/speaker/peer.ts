@@ -9,6 +9,7 @@ import type { PeerSession } from '../session/index.js';
 import type { FamilyName, PathAttributes, Prefix } from '../wire/index.js';
 import type { PeerConfig } from './config.js';
 import type { GrView } from './graceful-restart.js';
+import type { UpdateGroup } from './update-group.js';
 
 export class Peer {
   readonly adjIn = new AdjRibIn();
@@ -42,6 +43,8 @@ export class Peer {
   readonly addPathSent = new Map<number | string, number[]>();
   /** Max-prefix: warned this session; the session was closed for exceeding the limit (restart timer pending). */
   maxPrefixWarned = false;
+  /** The update group this peer's UPDATEs come from, once its initial table is sent (update-group.ts). */
+  group: UpdateGroup | undefined;
   maxPrefixTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -51,6 +54,11 @@ export class Peer {
     public importPolicy: Policy,
     public exportPolicy: Policy,
   ) {}
+
+  /** Our address on the current connection. */
+  get localAddress(): string | undefined {
+    return this.session.localAddress;
+  }
 
   get ibgp(): boolean {
     return this.source.ibgp;

@@ -18,7 +18,8 @@ import { EBGP_MRAI, SELECTION_DEFERRAL_DEFAULT, SEND_HOLD_DEFAULT, type Originat
 import { STALE_PATH_TIME, enterLongLived, grView, keepsRoutes, markStale, sweepStale } from './graceful-restart.js';
 import { processUpdate } from './inbound.js';
 import { localOpen } from './local-open.js';
-import { exportRoute, flushPeer, type OutboundContext } from './outbound.js';
+import { DRAIN_BATCH, encodeBatch, exportRoute, flushPeer, type ExportTarget, type OutboundContext } from './outbound.js';
+import { MEMBER_BACKLOG_LIMIT, UpdateGroup, groupKey } from './update-group.js';
 import { Peer } from './peer.js';
 import type { PeerStatus } from './status.js';
 import { Watchers, type WatchEvent, type WatchListener } from './watch.js';
@@ -44,8 +45,14 @@ export class Speaker {
   private deferralTimer: ReturnType<typeof setTimeout> | undefined;
   /** Some established peer gets ADD-PATH from us: inbound reports every changed prefix. */
   private addPathSenders = 0;
+  /** Update groups by key (update-group.ts). */
+  private readonly groups = new Map<string, UpdateGroup>();
 
-  constructor(private cfg: SpeakerConfig, opts: { logger?: Logger } = {}) {
+  private readonly memberBacklogLimit: number;
+
+  /** `memberBacklogLimit`: bytes an update-group member may leave unread before it is reset (default MEMBER_BACKLOG_LIMIT). */
+  constructor(private cfg: SpeakerConfig, opts: { logger?: Logger; memberBacklogLimit?: number } = {}) {
+    this.memberBacklogLimit = opts.memberBacklogLimit ?? MEMBER_BACKLOG_LIMIT;
     this.log = opts.logger ?? pino({ level: 'silent' });
     this.locRib = new LocRib({ multipath: cfg.multipath, alwaysCompareMed: cfg.alwaysCompareMed });
     this.listener = new Listener((c) => this.onIncoming(c), (a, err) => this.log.error({ address: a.address, port: a.port, err: err.message }, 'listener error'));
@@ -171,6 +178,7 @@ export class Speaker {
     peer.session.sendHoldTime = pc.sendHoldTime ?? Math.max(SEND_HOLD_DEFAULT, pc.holdTime);
     peer.session.updateConfig(this.fsmConfig(pc), { address: pc.address, port: pc.port, localAddress: pc.localAddress, password: pc.password, ttlSecurity: pc.ttlSecurity, multihop: pc.multihop });
     this.refreshPolicies(peer, old);
+    if (peer.group && groupKey(peer) !== peer.group.key) this.requeue(peer);
     // the client flag changes what this peer gets and where its routes go
     if ((old.routeReflectorClient ?? false) !== (pc.routeReflectorClient ?? false)) this.reexportAll();
   }
@@ -221,8 +229,17 @@ export class Speaker {
 
   /** Recompute every established peer's Adj-RIB-Out (route-reflection settings changed). */
   private reexportAll(): void {
+    for (const g of this.groups.values()) {
+      g.resetMemos();
+      for (const e of this.locRib.entries()) {
+        const r = exportRoute(g, e.best, this.out);
+        if (r) g.adjOut.announce(r);
+        else g.adjOut.withdraw(e.prefix, familyOf(e.prefix));
+      }
+      this.scheduleGroup(g);
+    }
     for (const peer of this.peers.values()) {
-      if (!peer.established || !peer.initialDumpDone) continue;
+      if (!peer.established || !peer.initialDumpDone || peer.group) continue;
       peer.reflectMemo = new WeakMap();
       this.requeue(peer);
     }
@@ -234,6 +251,7 @@ export class Speaker {
    * would change nothing, so this is also the initial table and a refresh.
    */
   private requeue(peer: Peer, afi?: number): void {
+    if (peer.group) this.leaveGroup(peer, true);
     const multi = this.addPathFamilies(peer);
     for (const e of this.locRib.entries()) {
       if (afi !== undefined && e.prefix.afi !== afi) continue;
@@ -294,6 +312,11 @@ export class Speaker {
     if (this.running && !this.adminDown.has(name)) peer.session.start();
   }
 
+  /** Update groups: peers sharing one computed and encoded UPDATE stream. */
+  updateGroups(): { members: string[]; advertised: number; pending: number }[] {
+    return [...this.groups.values()].map((g) => ({ members: [...g.members].map((m) => m.cfg.name).sort(), advertised: g.adjOut.size, pending: g.adjOut.pending }));
+  }
+
   /** Prefixes this speaker originates (config and originate()). */
   originatedCount(): number {
     return this.originated.size;
@@ -314,7 +337,7 @@ export class Speaker {
     return {
       name: p.cfg.name, address: p.cfg.address, asn: p.cfg.asn, type: p.ibgp ? 'ibgp' : 'ebgp', state: snap.state, since: p.session.since,
       ...(p.lastError ?? snap.lastError ? { lastError: p.lastError ?? snap.lastError } : {}),
-      received: p.adjIn.size + p.rejected, accepted: p.adjIn.size, advertised: p.adjOut.size,
+      received: p.adjIn.size + p.rejected, accepted: p.adjIn.size, advertised: (p.group?.adjOut ?? p.adjOut).size,
       families: p.families, messages: { ...p.session.counters },
       ...(p.grPhase ? { gracefulRestart: { phase: p.grPhase, staleRoutes: p.stale.size } } : {}),
     };
@@ -367,7 +390,7 @@ export class Speaker {
     const p = this.mustPeer(peerName);
     const out = [];
     for (const e of this.locRib.entries()) {
-      const r = p.adjOut.sent(e.prefix);
+      const r = (p.group?.adjOut ?? p.adjOut).sent(e.prefix);
       if (r) out.push(r);
     }
     return out;
@@ -412,8 +435,8 @@ export class Speaker {
     };
   }
 
-  private selfAddress(peer: Peer, family: FamilyName): string | undefined {
-    const local = peer.session.localAddress;
+  private selfAddress(peer: ExportTarget, family: FamilyName): string | undefined {
+    const local = peer.localAddress;
     if (!local) return undefined;
     return (family === 'ipv6-unicast') === isIpv6Text(local) ? local : undefined;
   }
@@ -457,6 +480,7 @@ export class Speaker {
       if (!peer) return;
       peer.lastError = reason;
       if (this.addPathFamilies(peer)) this.addPathSenders--;
+      if (peer.group) this.leaveGroup(peer, false);
       const keep = keepsRoutes(peer.gr, notification) && this.peers.get(s.name) === peer;
       peer.resetSessionState();
       if (keep) this.beginStale(peer, notification);
@@ -490,6 +514,7 @@ export class Speaker {
           peer.session.sendRaw(encodeRouteRefresh({ afi: m.afi, safi: m.safi, subtype: 1 }));
           peer.eorrPending.add(family);
         }
+        if (peer.group) this.leaveGroup(peer, false);
         peer.adjOut.clear();
         for (const k of [...peer.addPathSent.keys()]) peer.addPathSent.delete(k);
         if (!this.deferring) this.requeue(peer, m.afi);
@@ -512,8 +537,16 @@ export class Speaker {
   /** Export best-path changes to every peer; ADD-PATH peers also get `touched` (prefixes whose other paths changed). */
   private distribute(deltas: readonly RibDelta[], touched: readonly Prefix[] = []): void {
     if (deltas.length === 0 && touched.length === 0) return;
+    for (const g of this.groups.values()) {
+      for (const d of deltas) {
+        const r = exportRoute(g, d.best, this.out);
+        if (r) g.adjOut.announce(r);
+        else g.adjOut.withdraw(d.prefix, d.family);
+      }
+      if (g.adjOut.pending > 0) this.scheduleGroup(g);
+    }
     for (const peer of this.peers.values()) {
-      if (!peer.established || !peer.initialDumpDone) continue;
+      if (!peer.established || !peer.initialDumpDone || peer.group) continue;
       const multi = this.addPathFamilies(peer);
       for (const d of deltas) {
         if (multi?.has(d.family)) {
@@ -655,6 +688,75 @@ export class Speaker {
     }
   }
 
+  /** A peer whose own queue drained joins the group of peers that get the same UPDATEs. */
+  private joinGroup(peer: Peer): void {
+    if (peer.group || this.deferring) return;
+    const key = groupKey(peer);
+    if (key === undefined) return;
+    let g = this.groups.get(key);
+    if (!g) this.groups.set(key, (g = new UpdateGroup(key, peer)));
+    // the group's queue goes out first, so that the joining peer holds what the members hold
+    else if (g.adjOut.pending > 0) this.flushGroup(g);
+    if (g.members.size === 0) for (const e of this.locRib.entries()) {
+      const r = peer.adjOut.sent(e.prefix);
+      if (r) g.adjOut.adopt(r);
+    }
+    g.members.add(peer);
+    peer.group = g;
+    peer.adjOut.clear();
+  }
+
+  /**
+   * Leave the group; `keepState`: the peer continues on its own from what the
+   * group sent (the group's queue is flushed first), else it starts empty
+   * (session down, or a refresh that sends everything again).
+   */
+  private leaveGroup(peer: Peer, keepState: boolean): void {
+    const g = peer.group;
+    if (!g) return;
+    if (keepState) {
+      if (g.adjOut.pending > 0) this.flushGroup(g);
+      peer.adjOut.clear();
+      for (const e of this.locRib.entries()) {
+        const r = g.adjOut.sent(e.prefix);
+        if (r) peer.adjOut.adopt(r);
+      }
+    }
+    g.members.delete(peer);
+    peer.group = undefined;
+    if (g.members.size === 0) this.groups.delete(g.key);
+  }
+
+  private scheduleGroup(g: UpdateGroup): void {
+    if (g.flushScheduled) return;
+    g.flushScheduled = true;
+    const wait = g.mrai > 0 ? Math.max(0, g.lastFlush + g.mrai * 1000 - Date.now()) : 0;
+    const run = () => {
+      g.flushScheduled = false;
+      if (this.groups.get(g.key) !== g) return;
+      g.lastFlush = Date.now();
+      this.flushGroup(g);
+    };
+    if (wait > 0) setTimeout(run, wait).unref();
+    else setImmediate(run);
+  }
+
+  /** Encode the group's queue once and write it to every member; reset members that fall too far behind. */
+  private flushGroup(g: UpdateGroup): void {
+    while (g.adjOut.pending > 0) {
+      const bufs = encodeBatch(g.adjOut.drain(DRAIN_BATCH), g.tx);
+      for (const m of [...g.members]) {
+        m.session.send(bufs);
+        if (m.session.backlog > this.memberBacklogLimit) {
+          this.log.warn({ peer: m.cfg.name, backlog: m.session.backlog }, `peer ${m.cfg.name} fell too far behind its update group (${m.session.backlog} bytes unsent); resetting it`);
+          this.leaveGroup(m, false);
+          m.session.stop(this.hardIfN(m, { kind: 'notification', code: 6, subcode: 8, data: Buffer.alloc(0) }));
+          if (this.running && !this.adminDown.has(m.cfg.name)) m.session.start();
+        }
+      }
+    }
+  }
+
   private schedule(peer: Peer): void {
     if (peer.flushScheduled) return;
     peer.flushScheduled = true;
@@ -664,12 +766,14 @@ export class Speaker {
       peer.flushScheduled = false;
       if (!peer.established || this.peers.get(peer.cfg.name) !== peer) return;
       peer.lastFlush = Date.now();
-      flushPeer(peer);
+      if (flushPeer(peer) && peer.adjOut.pending === 0 && peer.initialDumpDone && peer.eorPending.size === 0 && peer.eorrPending.size === 0) this.joinGroup(peer);
     };
     if (wait > 0) setTimeout(run, wait).unref();
     else setImmediate(run);
   }
 }
+
+// ---- update groups --------------------------------------------------------
 
 function mustParse<T>(v: T | undefined, text: string): T {
   if (v === undefined) throw new Error(`not a community: ${text}`);
