@@ -74,13 +74,13 @@ export default tseslint.config(
   },
   {
     files: ['agent/**/*.ts', 'reflector/**/*.ts', 'test/**/*.ts', 'proto/**/*.ts', 'scripts/**/*.ts'],
-    rules: restrict(['**/bgp/*', '**/bgp/**', '!**/bgp/index.js'], ['koffi'],
+    rules: restrict(['**/bgp/*', '**/bgp/**', '!**/bgp/index.js', '!**/proto/gen/**'], ['koffi'],
       'Outside bgp/, use the speaker only through its public entry bgp/index.js; FFI (koffi) only in bgp/session and agent/dataplane.'),
   },
   {
     // the agent's kernel drivers (netlink, sysctl) may use FFI
     files: ['agent/dataplane/**/*.ts'],
-    rules: restrict(['**/bgp/*', '**/bgp/**', '!**/bgp/index.js'], [],
+    rules: restrict(['**/bgp/*', '**/bgp/**', '!**/bgp/index.js', '!**/proto/gen/**'], [],
       'Outside bgp/, use the speaker only through its public entry bgp/index.js.'),
   },
 );

@@ -32,6 +32,7 @@ export function peerToProto(cfg: PeerConfig, st: PeerStatus, adminDown: boolean)
     type: st.type === 'ibgp' ? PeerType.PEER_TYPE_IBGP : PeerType.PEER_TYPE_EBGP,
     sinceUnixMs: st.since, lastError: st.lastError ?? '', received: st.received, accepted: st.accepted, advertised: st.advertised,
     families: st.families.map(familyToProto), messages: { ...st.messages }, adminDown,
+    gracefulRestartPhase: st.gracefulRestart?.phase ?? '', staleRoutes: st.gracefulRestart?.staleRoutes ?? 0,
   };
   const conf: PeerConf = {
     name: cfg.name, address: cfg.address, asn: cfg.asn, port: cfg.port, localAddress: cfg.localAddress ?? '', passive: cfg.passive,
@@ -99,5 +100,6 @@ export function pathToProto(
     communities: (a.communities ?? []).map(formatCommunity), largeCommunities: (a.largeCommunities ?? []).map(formatLargeCommunity),
     ...(src ? { source: { local: src.local, peerName: src.local ? '' : peerName(src.address), peerAddress: src.address, peerAsn: src.peerAs, routerId: src.routerId } } : {}),
     best,
+    originatorId: a.originatorId ?? '', clusterList: [...(a.clusterList ?? [])], pathId: p.prefix.pathId,
   };
 }

@@ -86,8 +86,10 @@ export function bgpService(sp: Speaker, opts: ServiceOptions = {}): BgpServiceSe
       return { peer: peerMessage(sp, pc.name) };
     }),
     updatePeer: unary((r) => {
-      const pc = peerFromProto(r.peer);
-      peerName(sp, pc.name);
+      const fromApi = peerFromProto(r.peer);
+      const existing = sp.peerConfig(peerName(sp, fromApi.name))!;
+      // settings PeerConf does not carry (TCP-MD5 key, GTSM, graceful restart, ADD-PATH, limits, RR client) keep their values
+      const pc = { ...existing, ...fromApi };
       attempt(() => sp.updatePeer(pc));
       return { peer: peerMessage(sp, pc.name) };
     }),

@@ -24,7 +24,8 @@ const birdState = (p: PeerView) => (p.adminDown ? 'down' : p.state === 'Establis
 const info = (p: PeerView, wide: boolean) => {
   const why = p.lastError ? ` ${wide ? p.lastError : truncate(p.lastError, 40)}` : '';
   if (p.adminDown) return `${p.state} (disabled)`;
-  return p.state === 'Established' ? 'Established' : `${p.state}${why}`;
+  const gr = p.gracefulRestart ? ` (graceful restart: ${p.gracefulRestart.staleRoutes} stale routes kept, ${p.gracefulRestart.phase})` : '';
+  return p.state === 'Established' ? `Established${gr}` : `${p.state}${gr}${why}`;
 };
 const peerType = (p: PeerView) => (p.type === 'ibgp' ? 'iBGP' : 'eBGP');
 

@@ -28,6 +28,8 @@ export interface PeerView {
   families: string[];
   updatesIn: number;
   updatesOut: number;
+  /** Present while the peer's routes are kept as stale (graceful restart helper). */
+  gracefulRestart?: { phase: string; staleRoutes: number };
 }
 
 export function peerView(p: Peer): PeerView {
@@ -38,6 +40,7 @@ export function peerView(p: Peer): PeerView {
     state: STATE_NAMES[s.sessionState] ?? 'Unknown', adminDown: s.adminDown, since: s.sinceUnixMs ? new Date(s.sinceUnixMs).toISOString() : '',
     sinceMs: s.sinceUnixMs, lastError: s.lastError, received: s.received, accepted: s.accepted, advertised: s.advertised,
     families: (s.families.length ? s.families : c.families).map(familyName), updatesIn: s.messages?.updatesIn ?? 0, updatesOut: s.messages?.updatesOut ?? 0,
+    ...(s.gracefulRestartPhase ? { gracefulRestart: { phase: s.gracefulRestartPhase, staleRoutes: Number(s.staleRoutes) } } : {}),
   };
 }
 

@@ -5,9 +5,7 @@
 // neighbour" means when the same prefix arrives from several peers (route
 // reflector pairs). One channel per driver, closed with the driver.
 import { credentials } from '@grpc/grpc-js';
-// eslint-disable-next-line no-restricted-imports -- the API contract (proto/gen), not the speaker: the '**/bgp/**' pattern matches its path
 import { BgpServiceClient } from '../../proto/gen/bgp/v1/bgp_service.js';
-// eslint-disable-next-line no-restricted-imports -- the API contract (proto/gen), not the speaker: the '**/bgp/**' pattern matches its path
 import { Family as ApiFamily, Table, type Path } from '../../proto/gen/bgp/v1/types.js';
 import type { Family } from './types.js';
 

@@ -5,7 +5,6 @@
 // string or a list (global first, then link-local). ORIGINATOR_ID,
 // CLUSTER_LIST, the ADD-PATH path ID and the stale mark are taken when the
 // daemon reports them (originatorId, clusterList, pathId, stale).
-// eslint-disable-next-line no-restricted-imports -- the API contract (proto/gen), not the speaker: the '**/bgp/**' pattern matches its path
 import type { Path } from '../../proto/gen/bgp/v1/types.js';
 import { isV6, normCommunity, sortCommunities, type Family, type Route } from './types.js';
 

@@ -207,7 +207,11 @@ export function tableToJSON(object: Table): string {
   }
 }
 
-/** A peer's configuration (bgpd.yaml `peers:` entry). */
+/**
+ * A peer's configuration (bgpd.yaml `peers:` entry). Settings it does not carry
+ * (TCP-MD5 key, GTSM, graceful restart, ADD-PATH, limits, route-reflector
+ * client) come from the YAML file; UpdatePeer keeps their configured values.
+ */
 export interface PeerConf {
   name: string;
   address: string;
@@ -252,6 +256,12 @@ export interface PeerState {
     | undefined;
   /** Disabled by an operator (DisablePeer); EnablePeer starts it again. */
   adminDown: boolean;
+  /**
+   * Graceful restart (helper role) while the peer's routes are kept as stale:
+   * "restart", "long-lived" or "stale-path"; "" otherwise.
+   */
+  gracefulRestartPhase: string;
+  staleRoutes: number;
 }
 
 export interface Peer {
@@ -330,6 +340,12 @@ export interface Path {
     | undefined;
   /** In a Loc-RIB listing: this is the best path (others are multipath members). */
   best: boolean;
+  /** RFC 4456: set on reflected routes ("" when absent). */
+  originatorId: string;
+  /** RFC 4456: cluster IDs the route was reflected through, nearest first. */
+  clusterList: string[];
+  /** RFC 7911 path identifier the peer sent (0 without ADD-PATH). */
+  pathId: number;
 }
 
 /** A change of the best path of one prefix (or its withdrawal). */
@@ -792,6 +808,8 @@ function createBasePeerState(): PeerState {
     families: [],
     messages: undefined,
     adminDown: false,
+    gracefulRestartPhase: "",
+    staleRoutes: 0,
   };
 }
 
@@ -830,6 +848,12 @@ export const PeerState: MessageFns<PeerState> = {
     }
     if (message.adminDown !== false) {
       writer.uint32(80).bool(message.adminDown);
+    }
+    if (message.gracefulRestartPhase !== "") {
+      writer.uint32(90).string(message.gracefulRestartPhase);
+    }
+    if (message.staleRoutes !== 0) {
+      writer.uint32(96).uint64(message.staleRoutes);
     }
     return writer;
   },
@@ -937,6 +961,22 @@ export const PeerState: MessageFns<PeerState> = {
             message.adminDown = reader.bool();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.gracefulRestartPhase = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.staleRoutes = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -979,6 +1019,16 @@ export const PeerState: MessageFns<PeerState> = {
         : isSet(object.admin_down)
         ? globalThis.Boolean(object.admin_down)
         : false,
+      gracefulRestartPhase: isSet(object.gracefulRestartPhase)
+        ? globalThis.String(object.gracefulRestartPhase)
+        : isSet(object.graceful_restart_phase)
+        ? globalThis.String(object.graceful_restart_phase)
+        : "",
+      staleRoutes: isSet(object.staleRoutes)
+        ? globalThis.Number(object.staleRoutes)
+        : isSet(object.stale_routes)
+        ? globalThis.Number(object.stale_routes)
+        : 0,
     };
   },
 
@@ -1014,6 +1064,12 @@ export const PeerState: MessageFns<PeerState> = {
     if (message.adminDown !== false) {
       obj.adminDown = message.adminDown;
     }
+    if (message.gracefulRestartPhase !== "") {
+      obj.gracefulRestartPhase = message.gracefulRestartPhase;
+    }
+    if (message.staleRoutes !== 0) {
+      obj.staleRoutes = Math.round(message.staleRoutes);
+    }
     return obj;
   },
 
@@ -1034,6 +1090,8 @@ export const PeerState: MessageFns<PeerState> = {
       ? MessageCounters.fromPartial(object.messages)
       : undefined;
     message.adminDown = object.adminDown ?? false;
+    message.gracefulRestartPhase = object.gracefulRestartPhase ?? "";
+    message.staleRoutes = object.staleRoutes ?? 0;
     return message;
   },
 };
@@ -1386,6 +1444,9 @@ function createBasePath(): Path {
     largeCommunities: [],
     source: undefined,
     best: false,
+    originatorId: "",
+    clusterList: [],
+    pathId: 0,
   };
 }
 
@@ -1423,6 +1484,15 @@ export const Path: MessageFns<Path> = {
     }
     if (message.best !== false) {
       writer.uint32(88).bool(message.best);
+    }
+    if (message.originatorId !== "") {
+      writer.uint32(98).string(message.originatorId);
+    }
+    for (const v of message.clusterList) {
+      writer.uint32(106).string(v!);
+    }
+    if (message.pathId !== 0) {
+      writer.uint32(112).uint32(message.pathId);
     }
     return writer;
   },
@@ -1528,6 +1598,30 @@ export const Path: MessageFns<Path> = {
             message.best = reader.bool();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.originatorId = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.clusterList.push(reader.string());
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.pathId = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1571,6 +1665,21 @@ export const Path: MessageFns<Path> = {
         : [],
       source: isSet(object.source) ? PathSource.fromJSON(object.source) : undefined,
       best: isSet(object.best) ? globalThis.Boolean(object.best) : false,
+      originatorId: isSet(object.originatorId)
+        ? globalThis.String(object.originatorId)
+        : isSet(object.originator_id)
+        ? globalThis.String(object.originator_id)
+        : "",
+      clusterList: globalThis.Array.isArray(object?.clusterList)
+        ? object.clusterList.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.cluster_list)
+        ? object.cluster_list.map((e: any) => globalThis.String(e))
+        : [],
+      pathId: isSet(object.pathId)
+        ? globalThis.Number(object.pathId)
+        : isSet(object.path_id)
+        ? globalThis.Number(object.path_id)
+        : 0,
     };
   },
 
@@ -1609,6 +1718,15 @@ export const Path: MessageFns<Path> = {
     if (message.best !== false) {
       obj.best = message.best;
     }
+    if (message.originatorId !== "") {
+      obj.originatorId = message.originatorId;
+    }
+    if (message.clusterList?.length) {
+      obj.clusterList = message.clusterList;
+    }
+    if (message.pathId !== 0) {
+      obj.pathId = Math.round(message.pathId);
+    }
     return obj;
   },
 
@@ -1630,6 +1748,9 @@ export const Path: MessageFns<Path> = {
       ? PathSource.fromPartial(object.source)
       : undefined;
     message.best = object.best ?? false;
+    message.originatorId = object.originatorId ?? "";
+    message.clusterList = object.clusterList?.map((e) => e) || [];
+    message.pathId = object.pathId ?? 0;
     return message;
   },
 };
