@@ -103,6 +103,20 @@ export class Speaker {
   async stop(message = 'speaker shutting down', opts: { graceful?: boolean } = {}): Promise<void> {
     this.running = false;
     if (this.deferralTimer) clearTimeout(this.deferralTimer);
+    if (opts.graceful && this.deferring) {
+      // Stopped again while still waiting for the peers' End-of-RIB: helpers
+      // (BIRD, FRR) end their stale phase at a second restart and flush what
+      // this session did not send again, so send what we hold now (without
+      // End-of-RIB: the table may be partial) before closing.
+      this.deferring = false;
+      for (const p of this.peers.values()) {
+        if (!p.established) continue;
+        p.initialDumpDone = true;
+        this.requeue(p);
+        p.eorPending.clear();
+        flushPeer(p);
+      }
+    }
     for (const p of this.peers.values()) {
       this.clearPeerTimers(p);
       if (opts.graceful) p.session.stop(undefined, { silent: true });
