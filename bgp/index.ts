@@ -6,3 +6,4 @@ export { Speaker, peerConfig, PEER_DEFAULTS, type PeerConfig, type SpeakerConfig
 export { runDaemon, type DaemonRole } from './daemon/run.js';
 export { serveHealth, readiness } from './daemon/health.js';
 export type { DaemonConfig } from './daemon/config.js';
+export { connectApi, type ApiClient, type BestPathChange, type WatchResponse, type PeerConf, type Peer as ApiPeer, Family as ApiFamily, SessionState as ApiSessionState } from './api/index.js';

@@ -57,6 +57,7 @@ export function serveWatch(sp: Speaker, call: ServerWritableStream<WatchRequest,
     return {
       bestPath: {
         prefix: d.prefix.toString(), family: familyToProto(d.family), multipathCount: d.multipath.length, reason: d.best ? d.reason : 'withdrawn',
+        multipathNextHops: [...new Set(d.multipath.flatMap((p) => p.nextHop))],
         ...(d.best ? { best: pathToProto(d.best, true, (a) => names.get(a) ?? a) } : {}),
       },
     };

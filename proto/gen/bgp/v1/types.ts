@@ -357,6 +357,8 @@ export interface BestPathChange {
   multipathCount: number;
   /** Decision step that chose the best path, or "withdrawn". */
   reason: string;
+  /** Next hops of every multipath (ECMP) member, best first, without duplicates. */
+  multipathNextHops: string[];
 }
 
 /** Marks the end of the snapshot: everything after it is a live change. */
@@ -1756,7 +1758,7 @@ export const Path: MessageFns<Path> = {
 };
 
 function createBaseBestPathChange(): BestPathChange {
-  return { prefix: "", family: 0, best: undefined, multipathCount: 0, reason: "" };
+  return { prefix: "", family: 0, best: undefined, multipathCount: 0, reason: "", multipathNextHops: [] };
 }
 
 export const BestPathChange: MessageFns<BestPathChange> = {
@@ -1775,6 +1777,9 @@ export const BestPathChange: MessageFns<BestPathChange> = {
     }
     if (message.reason !== "") {
       writer.uint32(42).string(message.reason);
+    }
+    for (const v of message.multipathNextHops) {
+      writer.uint32(50).string(v!);
     }
     return writer;
   },
@@ -1832,6 +1837,14 @@ export const BestPathChange: MessageFns<BestPathChange> = {
             message.reason = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.multipathNextHops.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1855,6 +1868,11 @@ export const BestPathChange: MessageFns<BestPathChange> = {
         ? globalThis.Number(object.multipath_count)
         : 0,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      multipathNextHops: globalThis.Array.isArray(object?.multipathNextHops)
+        ? object.multipathNextHops.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.multipath_next_hops)
+        ? object.multipath_next_hops.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -1875,6 +1893,9 @@ export const BestPathChange: MessageFns<BestPathChange> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.multipathNextHops?.length) {
+      obj.multipathNextHops = message.multipathNextHops;
+    }
     return obj;
   },
 
@@ -1888,6 +1909,7 @@ export const BestPathChange: MessageFns<BestPathChange> = {
     message.best = (object.best !== undefined && object.best !== null) ? Path.fromPartial(object.best) : undefined;
     message.multipathCount = object.multipathCount ?? 0;
     message.reason = object.reason ?? "";
+    message.multipathNextHops = object.multipathNextHops?.map((e) => e) || [];
     return message;
   },
 };
