@@ -82,6 +82,8 @@ describe('kill -9 during apply', () => {
       await lab.spawn(B.netns, 'flood-allowed', ['node', PROBE, 'udpflood', A.v4, '5353', '5']),
     ];
     const lines = (p: LabProcess) => readFileSync(p.log, 'utf8').split('\n').filter(Boolean);
+    // the probes must be running before the kills start (a loaded machine starts them slowly)
+    for (const w of watchers) await waitUntil(`${w.name} probing`, () => lines(w).length, (n) => n > 5, { timeoutMs: 60_000, diagnose: () => w.logTail() });
 
     let kills = 0;
     for (let round = 0; round < 8; round++) {
