@@ -11,7 +11,9 @@
 // container) is written after the block; an ADD retried for the same handle
 // returns the addresses it already holds. Calls for one handle are
 // serialised in-process; across processes the CNI runtime does not issue
-// concurrent ADD/DEL for one container. A request that cannot be met in full
+// concurrent ADD/DEL for one container. By default ADDs for one node are
+// also serialised in-process (Calico's CNI takes a host-wide IPAM lock), so
+// CAS conflicts arise only between nodes; they stay correct without it. A request that cannot be met in full
 // gives back what it took and fails with a message naming pools and reasons.
 import type { Datastore } from '../datastore/types.js';
 import { attributeOf, freeOrdinals, ordinalsOfHandle, assignOrdinals, type Secondary } from './block.js';
@@ -72,7 +74,9 @@ export class IpamAllocator {
       if (!Number.isInteger(n) || n < 0) throw new IpamError(`autoAssign: ${what} must be an integer ≥ 0, got ${n}`);
     }
     if (req.handleID === '' || req.node === '') throw new IpamError('autoAssign: handleID and node are required');
-    return this.serial(req.handleID, async () => {
+    const locked = (fn: () => Promise<AssignResult>): Promise<AssignResult> =>
+      (this.ctx.serializePerNode ? this.serial(`node:${req.node}`, () => this.serial(`handle:${req.handleID}`, fn)) : this.serial(`handle:${req.handleID}`, fn));
+    return locked(async () => {
       const pools = await this.poolInfos();
       const have = await this.addressesOf(req.handleID, req.node, pools);
       const need: Record<Family, number> = { 4: num4 - have.ipv4.length, 6: num6 - have.ipv6.length };
@@ -96,7 +100,7 @@ export class IpamAllocator {
 
   /** Frees every address of `handleID` and deletes the handle; unknown handles succeed. Returns the freed addresses. */
   releaseByHandle(handleID: string): Promise<string[]> {
-    return this.serial(handleID, async () => {
+    return this.serial(`handle:${handleID}`, async () => {
       const freed: string[] = [];
       // every block, not just those the handle lists: a crash between block and handle write leaves no trace in the handle
       for (const b of await listBlocks(this.ctx)) {

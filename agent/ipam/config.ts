@@ -14,6 +14,8 @@
 //  - leakGraceMs 15 min: Calico's leak grace period; an allocation whose pod
 //    is gone must be seen leaked by gc runs spanning this long before release
 //    (the caller's pod list may lag behind CNI ADDs).
+//  - serializePerNode true: one node's ADDs run one at a time in-process
+//    (Calico's host-wide IPAM lock): no self-inflicted CAS conflicts.
 //  - CAS: up to 64 attempts with full-jitter back-off from 1 ms to 64 ms.
 import type { Datastore } from '../datastore/types.js';
 import { defaultSleep, type RetryPolicy } from './retry.js';
@@ -25,6 +27,8 @@ export interface IpamConfig {
   readonly leakGraceMs?: number;
   /** Most blocks one node may claim; 0 = no limit (Calico's maxBlocksPerHost). */
   readonly maxBlocksPerHost?: number;
+  /** Run one node's ADDs one at a time in this process (default true, like Calico's host-wide IPAM lock). */
+  readonly serializePerNode?: boolean;
   readonly casAttempts?: number;
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
@@ -41,6 +45,7 @@ export interface IpamContext {
   readonly emptyBlockGraceMs: number;
   readonly leakGraceMs: number;
   readonly maxBlocksPerHost: number;
+  readonly serializePerNode: boolean;
   readonly now: () => number;
   readonly retry: RetryPolicy;
 }
@@ -60,6 +65,7 @@ export function makeContext(ds: Datastore, c: IpamConfig = {}): IpamContext {
     emptyBlockGraceMs: nonNeg(c.emptyBlockGraceMs, 300_000, 'emptyBlockGraceMs'),
     leakGraceMs: nonNeg(c.leakGraceMs, 900_000, 'leakGraceMs'),
     maxBlocksPerHost: nonNeg(c.maxBlocksPerHost, 0, 'maxBlocksPerHost'),
+    serializePerNode: c.serializePerNode ?? true,
     now: c.clock ?? Date.now,
     retry: {
       attempts,
