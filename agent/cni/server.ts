@@ -61,7 +61,8 @@ export class CniServer {
     const socketPath = opts.socketPath ?? DEFAULT_SOCKET;
     const log = opts.log;
     prepare(socketPath);
-    const framed = createServer((conn) => serveFramed(conn, opts.service, log));
+    // half-open: the shim shuts down its sending side after the request and still reads the answer
+    const framed = createServer({ allowHalfOpen: true }, (conn) => serveFramed(conn, opts.service, log));
     await new Promise<void>((resolve, reject) => {
       framed.once('error', reject);
       framed.listen(socketPath, () => { framed.off('error', reject); resolve(); });

@@ -91,7 +91,7 @@ export class VethDriver {
       const ll = await this.hostLinkLocal(s.hostIf);
       created.hostLinkLocal = ll;
       if (s.routes6.length) {
-        const v6 = s.routes6.map((d) => `-6 route add ${d} via ${ll} dev ${s.podIf}`).join('\n') + '\n';
+        const v6 = s.routes6.map((d) => `route add ${d} via ${ll} dev ${s.podIf}`).join('\n') + '\n';
         await mustRun(this.exec, [...this.podIp(s.podNetns), '-batch', '-'], v6);
       }
     }
