@@ -43,46 +43,61 @@ export class ResourceStore {
 
   create(r: Resource): { stored: Resource; event: ChangeEvent } {
     const key = keyOf(r);
-    if (this.items.has(key)) throw new DatastoreError('AlreadyExists', `${describeResource(r)} already exists`);
-    const stored = this.stamp(r, this.now().toISOString());
+    checkCreate(this.items.get(key), r);
+    const stored = stamp(r, ++this.lastVersion, this.now().toISOString());
     this.items.set(key, stored);
     return { stored, event: { type: 'set', resource: stored } };
   }
 
   update(r: Resource): { stored: Resource; event: ChangeEvent } {
     const key = keyOf(r);
-    const cur = this.items.get(key);
-    if (cur === undefined) throw new DatastoreError('NotFound', `${describeResource(r)} not found`);
-    const want = r.metadata.resourceVersion;
-    if (want === undefined || want === '') {
-      throw new DatastoreError('Conflict', `${describeResource(r)}: update needs metadata.resourceVersion (compare-and-swap); stored is ${cur.metadata.resourceVersion}`);
-    }
-    if (want !== cur.metadata.resourceVersion) {
-      throw new DatastoreError('Conflict', `${describeResource(r)}: resourceVersion ${want} is stale (stored is ${cur.metadata.resourceVersion})`);
-    }
-    const stored = this.stamp(r, cur.metadata.creationTimestamp);
+    const cur = checkUpdate(this.items.get(key), r);
+    const stored = stamp(r, ++this.lastVersion, cur.metadata.creationTimestamp);
     this.items.set(key, stored);
     return { stored, event: { type: 'set', resource: stored } };
   }
 
   delete(kind: Kind, name: string, namespace?: string, resourceVersion?: string): { event: ChangeEvent } {
     const key = resourceKey(kind, name, namespace);
-    const cur = this.items.get(key);
-    if (cur === undefined) throw new DatastoreError('NotFound', `${describe(kind, name, namespace)} not found`);
-    if (resourceVersion !== undefined && resourceVersion !== cur.metadata.resourceVersion) {
-      throw new DatastoreError('Conflict', `${describe(kind, name, namespace)}: resourceVersion ${resourceVersion} is stale (stored is ${cur.metadata.resourceVersion})`);
-    }
+    const cur = checkDelete(this.items.get(key), kind, name, namespace, resourceVersion);
     this.items.delete(key);
     return { event: deleteEvent(cur) };
   }
+}
 
-  private stamp(r: Resource, created: string | undefined): Resource {
-    const copy = structuredClone(r) as unknown as { metadata: Record<string, unknown> };
-    this.lastVersion += 1;
-    copy.metadata = { ...copy.metadata, resourceVersion: String(this.lastVersion) };
-    if (created !== undefined) copy.metadata.creationTimestamp = created;
-    return deepFreeze(copy as unknown as Resource);
+// ---- the compare-and-swap rules, shared with the file backend ----
+
+export function checkCreate(cur: Resource | undefined, r: Resource): void {
+  if (cur !== undefined) throw new DatastoreError('AlreadyExists', `${describeResource(r)} already exists`);
+}
+
+export function checkUpdate(cur: Resource | undefined, r: Resource): Resource {
+  if (cur === undefined) throw new DatastoreError('NotFound', `${describeResource(r)} not found`);
+  const want = r.metadata.resourceVersion;
+  if (want === undefined || want === '') {
+    throw new DatastoreError('Conflict', `${describeResource(r)}: update needs metadata.resourceVersion (compare-and-swap); stored is ${cur.metadata.resourceVersion}`);
   }
+  if (want !== cur.metadata.resourceVersion) {
+    throw new DatastoreError('Conflict', `${describeResource(r)}: resourceVersion ${want} is stale (stored is ${cur.metadata.resourceVersion})`);
+  }
+  return cur;
+}
+
+export function checkDelete(cur: Resource | undefined, kind: Kind, name: string, namespace: string | undefined, resourceVersion: string | undefined): Resource {
+  if (cur === undefined) throw new DatastoreError('NotFound', `${describe(kind, name, namespace)} not found`);
+  if (resourceVersion !== undefined && resourceVersion !== cur.metadata.resourceVersion) {
+    throw new DatastoreError('Conflict', `${describe(kind, name, namespace)}: resourceVersion ${resourceVersion} is stale (stored is ${cur.metadata.resourceVersion})`);
+  }
+  return cur;
+}
+
+/** A frozen deep copy of `r` carrying `version` and, when given, the creation time. */
+export function stamp(r: Resource, version: number, created: string | undefined): Resource {
+  const copy = structuredClone(r) as unknown as { metadata: Record<string, unknown> };
+  copy.metadata = { ...copy.metadata, resourceVersion: String(version) };
+  if (created !== undefined) copy.metadata.creationTimestamp = created;
+  else delete copy.metadata.creationTimestamp;
+  return deepFreeze(copy as unknown as Resource);
 }
 
 export function deleteEvent(r: Resource): ChangeEvent {

@@ -20,11 +20,19 @@ export class WatchHub {
 
   get size(): number { return this.watchers.size; }
 
-  /** Starts a watcher primed with `snapshot` (already filtered or not) and `in-sync`. */
-  add(kinds: readonly Kind[], snapshot: Iterable<Resource>, handler: (e: DatastoreEvent) => void, inSync = true): () => void {
+  /**
+   * Starts a watcher primed with `snapshot` (filtered here by kind) and
+   * `in-sync`; or, when the source is unusable, with just an `error` (the
+   * snapshot follows on recovery, through resnapshot()).
+   */
+  add(kinds: readonly Kind[], snapshot: Iterable<Resource>, handler: (e: DatastoreEvent) => void, error?: string): () => void {
     const w: Watcher = { kinds: new Set(kinds), handler, queue: [], scheduled: false, stopped: false };
-    for (const r of snapshot) if (w.kinds.has(r.kind)) w.queue.push({ type: 'set', resource: r });
-    if (inSync) w.queue.push({ type: 'in-sync' });
+    if (error !== undefined) {
+      w.queue.push({ type: 'error', message: error });
+    } else {
+      for (const r of snapshot) if (w.kinds.has(r.kind)) w.queue.push({ type: 'set', resource: r });
+      w.queue.push({ type: 'in-sync' });
+    }
     this.watchers.add(w);
     this.schedule(w);
     return () => { w.stopped = true; w.queue = []; this.watchers.delete(w); };
@@ -46,9 +54,9 @@ export class WatchHub {
   }
 
   /** Queues a fresh snapshot (sets for `snapshot`, deletes for `gone`, then in-sync) for every watcher. */
-  resnapshot(snapshot: readonly Resource[], gone: readonly Extract<DatastoreEvent, { type: 'delete' }>[]): void {
+  resnapshot(snapshot: readonly Resource[], gone: readonly DatastoreEvent[]): void {
     for (const w of this.watchers) {
-      for (const d of gone) if (w.kinds.has(d.kind)) w.queue.push(d);
+      for (const d of gone) if (d.type === 'delete' && w.kinds.has(d.kind)) w.queue.push(d);
       for (const r of snapshot) if (w.kinds.has(r.kind)) w.queue.push({ type: 'set', resource: r });
       w.queue.push({ type: 'in-sync' });
       this.schedule(w);
