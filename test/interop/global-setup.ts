@@ -1,6 +1,6 @@
 // vitest globalSetup of the `interop` project: makes sure the real peers and
 // tools are installed (Debian packages bird2 frr gobgpd tcpdump iproute2
-// iptables ipset iputils-ping containernetworking-plugins),
+// iptables ipset iputils-ping containernetworking-plugins traceroute),
 // installing the missing ones with apt-get (as root, `apt-get update` first,
 // only when something is missing), then checks that each tool runs and that
 // we may create network namespaces. Any problem fails the run with the
@@ -8,7 +8,7 @@
 // processes left by crashed earlier runs (only those whose owner is dead).
 import { run, runFull, sweepStale } from '../netns/index.js';
 
-const PACKAGES = ['bird2', 'frr', 'gobgpd', 'tcpdump', 'iproute2', 'iptables', 'ipset', 'iputils-ping', 'containernetworking-plugins'];
+const PACKAGES = ['bird2', 'frr', 'gobgpd', 'tcpdump', 'iproute2', 'iptables', 'ipset', 'iputils-ping', 'containernetworking-plugins', 'traceroute'];
 
 const TOOLS: { what: string; argv: string[]; expect: RegExp }[] = [
   { what: 'BIRD', argv: ['bird', '--version'], expect: /BIRD version 2\./ },
