@@ -72,7 +72,7 @@ describe('pool exhaustion', () => {
     await add(a, 'n1', 'y', 62);
     const err = await add(a, 'n1', 'z').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(IpamError);
-    expect((err as Error).message).toBe('no free IPv4 address for node n1 in pools 100.64.0.0/25: all 2 blocks are claimed and the node\'s 1 blocks are full and no other block has a free address to borrow (2 blocks checked)');
+    expect((err as Error).message).toBe('no free IPv4 address for node n1 in pools 100.64.0.0/25: all 2 blocks are claimed, the node\'s 1 full and no other block has a free address to borrow (2 blocks checked)');
   });
 
   it('with strictAffinity never borrows and says so', async () => {
@@ -80,7 +80,7 @@ describe('pool exhaustion', () => {
     await add(a, 'n1', 'a', 60);
     await add(a, 'n2', 'b', 1);
     const err = await add(a, 'n1', 'x', 5).catch((e: unknown) => e);
-    expect((err as Error).message).toBe('no free IPv4 address for node n1 in pools 100.64.0.0/25 (4 of 5 found): all 2 blocks are claimed and the node\'s 1 blocks are full and borrowing is disabled (strictAffinity)');
+    expect((err as Error).message).toBe('no free IPv4 address for node n1 in pools 100.64.0.0/25 (4 of 5 found): all 2 blocks are claimed, the node\'s 1 full and borrowing is disabled (strictAffinity)');
     // the partial grant was given back
     expect(await a.addressesOfHandle('h.x')).toEqual({ ipv4: [], ipv6: [] });
     expect(await ds.get('IPAMHandle', 'h.x')).toBeUndefined();
@@ -255,8 +255,9 @@ describe('dual stack and pool eligibility', () => {
 
   it('validates requests', async () => {
     const a = ipam();
-    expect(() => a.autoAssign({ handleID: 'h', node: 'n1', num4: -1 })).toThrow('autoAssign: num4 must be an integer ≥ 0, got -1');
-    expect(() => a.autoAssign({ handleID: '', node: 'n1', num4: 1 })).toThrow('handleID and node are required');
+    await expect(a.autoAssign({ handleID: 'h', node: 'n1', num4: -1 })).rejects.toThrow('autoAssign: num4 must be an integer ≥ 0, got -1');
+    await expect(a.autoAssign({ handleID: '', node: 'n1', num4: 1 })).rejects.toThrow('handleID and node are required');
+    await expect(a.autoAssign({ handleID: 'a/b', node: 'n1', num4: 1 })).rejects.toThrow('autoAssign: handleID "a/b" may hold only letters');
   });
 });
 

@@ -26,6 +26,9 @@ import { parseNodeSelector } from './selector.js';
 import { adjustHandle, getBlock, hostAffinity, listBlocks, releaseInBlock, type Block } from './store.js';
 import { contains } from '../policy/cidr.js';
 
+/** IPAM object names (agent/datastore/validate.ts): the handle ID is the IPAMHandle's name. */
+const HANDLE_ID = /^[A-Za-z0-9]([-A-Za-z0-9_.:]*[A-Za-z0-9])?$/;
+
 export interface AssignRequest {
   readonly handleID: string;
   readonly node: string;
@@ -68,12 +71,15 @@ export class IpamAllocator {
   }
 
   /** Assigns addresses to `handleID` (idempotent: a handle already holding enough keeps exactly those). */
-  autoAssign(req: AssignRequest): Promise<AssignResult> {
+  async autoAssign(req: AssignRequest): Promise<AssignResult> {
     const num4 = req.num4 ?? 0; const num6 = req.num6 ?? 0;
     for (const [n, what] of [[num4, 'num4'], [num6, 'num6']] as const) {
       if (!Number.isInteger(n) || n < 0) throw new IpamError(`autoAssign: ${what} must be an integer ≥ 0, got ${n}`);
     }
     if (req.handleID === '' || req.node === '') throw new IpamError('autoAssign: handleID and node are required');
+    if (req.handleID.length > 253 || !HANDLE_ID.test(req.handleID)) {
+      throw new IpamError(`autoAssign: handleID ${JSON.stringify(req.handleID)} may hold only letters, digits, '-', '.', '_', ':' (at most 253 characters; it names the IPAMHandle)`);
+    }
     const locked = (fn: () => Promise<AssignResult>): Promise<AssignResult> =>
       (this.ctx.serializePerNode ? this.serial(`node:${req.node}`, () => this.serial(`handle:${req.handleID}`, fn)) : this.serial(`handle:${req.handleID}`, fn));
     return locked(async () => {
@@ -286,7 +292,7 @@ export class IpamAllocator {
       (remaining < n ? ` (${n - remaining} of ${n} found)` : '');
     const claim = limited
       ? `the node holds maxBlocksPerHost (${this.ctx.maxBlocksPerHost}) blocks, all full`
-      : `all ${total} blocks are claimed and the node's ${own} blocks are full`;
+      : `all ${total} blocks are claimed, the node's ${own} full`;
     const borrow = this.ctx.strictAffinity
       ? 'borrowing is disabled (strictAffinity)'
       : `no other block has a free address to borrow (${blocks.length} blocks checked)`;

@@ -76,7 +76,7 @@ describe('concurrent allocation on two nodes', () => {
     expect(failed).toHaveLength(12);
     for (const e of failed) {
       expect(e).toBeInstanceOf(IpamError);
-      expect(e.message).toMatch(/^no free IPv4 address for node n[12] in pools 100\.64\.0\.0\/25: all 2 blocks are claimed and the node's 1 blocks are full and no other block has a free address to borrow/);
+      expect(e.message).toMatch(/^no free IPv4 address for node n[12] in pools 100\.64\.0\.0\/25: all 2 blocks are claimed, the node's 1 full and no other block has a free address to borrow/);
     }
     // the node with more pods borrowed from the other's block
     expect(all.some((a) => a.borrowed)).toBe(true);
