@@ -58,11 +58,11 @@ export async function runAgent(argv: readonly string[]): Promise<void> {
   monitor.onLink((name, link) => routes.linkUpdate(name, link?.index, link?.up ?? false));
   const sysctl = procSysWriter();
   const policy = new PolicyDriver({ exec: commandExec([]) });
-  let agent: Agent | undefined;
+  const holder: { agent?: Agent } = {};
   const speaker = cfg.speakerSocket
-    ? new SpeakerLink(cfg.speakerSocket, { onRoute: (p, r) => agent?.learnedRoute(p, r), onInSync: () => agent?.speakerSynced() }, log)
+    ? new SpeakerLink(cfg.speakerSocket, { onRoute: (p, r) => holder.agent?.learnedRoute(p, r), onInSync: () => holder.agent?.speakerSynced() }, log)
     : undefined;
-  agent = new Agent({
+  const agent = new Agent({
     nodeName: cfg.nodeName, datastore, routes, policy, log, ...(speaker ? { speaker } : {}),
     onWorkloadInterface: (ifname) => {
       try {
@@ -76,6 +76,7 @@ export async function runAgent(argv: readonly string[]): Promise<void> {
   await monitor.start();
   routes.start();
   speaker?.start();
+  holder.agent = agent;
   agent.start();
   const a = agent;
   const http = await serveAgentHttp({
