@@ -81,7 +81,8 @@ export class IpamAllocator {
       throw new IpamError(`autoAssign: handleID ${JSON.stringify(req.handleID)} may hold only letters, digits, '-', '.', '_', ':' (at most 253 characters; it names the IPAMHandle)`);
     }
     const locked = (fn: () => Promise<AssignResult>): Promise<AssignResult> =>
-      (this.ctx.serializePerNode ? this.serial(`node:${req.node}`, () => this.serial(`handle:${req.handleID}`, fn)) : this.serial(`handle:${req.handleID}`, fn));
+      // handle first, so that calls for one handle run in call order (an ADD then its DEL)
+      this.serial(`handle:${req.handleID}`, this.ctx.serializePerNode ? () => this.serial(`node:${req.node}`, fn) : fn);
     return locked(async () => {
       const pools = await this.poolInfos();
       const have = await this.addressesOf(req.handleID, req.node, pools);
