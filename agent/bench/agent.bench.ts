@@ -1,12 +1,13 @@
 // `npm run bench:agent`: the agent's dataplane benchmarks, one section per
-// module (routes here; policy apply and end-to-end convergence are added as
-// further sections by their owners). Each section runs its compared
+// module: routes (ours vs ip -batch), policy apply, end-to-end convergence. Each section runs its compared
 // implementations side by side in the same run, prints its own table, and
 // returns its figures; the last line printed is one JSON object
 // {"bench":"agent", "<section>": {...}, ...}.
 // Options: --runs N (median of N, default 5), --routes N (default 10000),
 // --only <section>[,<section>].
 import { parseArgs } from 'node:util';
+import { convergenceSection } from './convergence.js';
+import { benchPolicy, formatPolicyBench } from './policy.js';
 import { routesSection } from './routes.js';
 
 export interface BenchContext { runs: number; routes: number; log: (line: string) => void }
@@ -15,8 +16,19 @@ export interface BenchSection {
   run(ctx: BenchContext): Promise<Record<string, unknown>>;
 }
 
+/** NetworkPolicy full apply (250 endpoints × 100 policies) and one policy change (agent/bench/policy.ts). */
+const policySection: BenchSection = {
+  name: 'policy',
+  async run(ctx) {
+    const r = await benchPolicy({ runs: Math.min(ctx.runs, 3) });
+    ctx.log('');
+    ctx.log(formatPolicyBench(r));
+    return r.figures;
+  },
+};
+
 /** Sections in run order; a new section is one import and one entry here. */
-const SECTIONS: BenchSection[] = [routesSection];
+const SECTIONS: BenchSection[] = [routesSection, policySection, convergenceSection];
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { runs: { type: 'string' }, routes: { type: 'string' }, only: { type: 'string' } } });
