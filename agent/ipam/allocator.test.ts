@@ -3,11 +3,12 @@
 // cooldown, GC, dual stack, pool eligibility and CAS give-up.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryDatastore } from '../datastore/memory.js';
-import { DatastoreError, type Datastore, type Resource, type ResourceOf } from '../datastore/types.js';
+import { API_VERSION, DatastoreError, type Datastore, type Resource, type ResourceOf } from '../datastore/types.js';
 import { IpamAllocator } from './allocator.js';
 import type { IpamConfig } from './config.js';
 import { IpamError } from './retry.js';
 import { addNode, addPool, duplicates, FakeClock } from './testing/fixtures.js';
+import { checkConsistency } from './testing/consistency.js';
 
 let ds: MemoryDatastore;
 let clock: FakeClock;
@@ -176,7 +177,7 @@ describe('garbage collection', () => {
     await add(a, 'n1', 'gone', 2);
     await a.autoAssign({ handleID: 'tunnel', node: 'n1', num4: 1 }); // no pod attributes: never collected
     const live = new Set(['ns/live']);
-    expect(await a.gc({ livePods: live })).toEqual({ releasedIPs: [], releasedBlocks: [], leakCandidates: 2, emptyCandidates: 0 });
+    expect(await a.gc({ livePods: live })).toEqual({ releasedIPs: [], releasedBlocks: [], repairedAffinities: [], leakCandidates: 2, emptyCandidates: 0 });
     clock.advance(60_000);
     const r = await a.gc({ livePods: (ns, pod) => live.has(`${ns}/${pod}`) });
     expect(r.releasedIPs).toEqual(['100.64.0.1', '100.64.0.2']);
@@ -225,6 +226,36 @@ describe('garbage collection', () => {
     await add(a, 'n1', 'c');
     expect(await a.releaseAffinity('n1', '100.64.0.0/26')).toBe(false);
     expect(await a.releaseAffinity('n2', '100.64.0.0/26')).toBe(false);
+  });
+});
+
+describe('recovery from interrupted claims', () => {
+  beforeEach(async () => { await addPool(ds, 'p', { cidr: '100.64.0.0/24' }); });
+  const affinity = (node: string, cidr: string, state: 'pending' | 'pendingDeletion') =>
+    ds.create({ apiVersion: API_VERSION, kind: 'BlockAffinity', metadata: { name: `${node}-${cidr.replace('/', '-')}` }, spec: { node, cidr, state } });
+
+  it('a claim adopts the node\'s own pending affinity left by a crash', async () => {
+    await affinity('n1', '100.64.0.0/26', 'pending');
+    const a = ipam();
+    expect((await add(a, 'n1', 'c')).ipv4[0]?.block).toBe('100.64.0.0/26');
+    expect((await ds.get('BlockAffinity', 'n1-100.64.0.0-26'))?.spec.state).toBe('confirmed');
+    await checkConsistency(ds);
+  });
+
+  it('gc deletes the node\'s half-done affinities without a block and confirms those whose block is the node\'s', async () => {
+    const a = ipam();
+    await add(a, 'n1', 'c');
+    const aff = (await ds.get('BlockAffinity', 'n1-100.64.0.0-26'))!;
+    await ds.update({ ...aff, spec: { ...aff.spec, state: 'pendingDeletion' } }); // a release that died before deleting the block
+    await affinity('n1', '100.64.0.128/26', 'pending'); // a claim that died before creating the block
+    await affinity('n2', '100.64.0.192/26', 'pending'); // another node's: not ours to fix
+    const r = await a.gc({ node: 'n1' });
+    expect(r.repairedAffinities.sort()).toEqual(['n1-100.64.0.0-26', 'n1-100.64.0.128-26']);
+    expect((await ds.get('BlockAffinity', 'n1-100.64.0.0-26'))?.spec.state).toBe('confirmed');
+    expect(await ds.get('BlockAffinity', 'n1-100.64.0.128-26')).toBeUndefined();
+    expect(await ds.get('BlockAffinity', 'n2-100.64.0.192-26')).toBeDefined();
+    // the other node's claim may still be finishing: the CIDR is free to claim by block create
+    expect(await a.claimAffinity('n1', 'p')).toBe('100.64.0.64/26');
   });
 });
 

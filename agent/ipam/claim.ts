@@ -110,3 +110,29 @@ export async function deleteOrphanBlock(ctx: IpamContext, b: Block): Promise<boo
     throw e;
   }
 }
+
+/**
+ * Fixes `node`'s affinities left by a crash: pending or pendingDeletion with
+ * the block still ours → confirmed; no block, or the block is another's →
+ * deleted (CAS on the version read, so a claim in progress that just wrote
+ * it wins; the claim re-creates a deleted affinity when it confirms).
+ * Returns the names of the affinities changed.
+ */
+export async function repairAffinities(ctx: IpamContext, node: string): Promise<string[]> {
+  const fixed: string[] = [];
+  for (const a of await ctx.ds.list('BlockAffinity')) {
+    if (a.spec.node !== node || a.spec.state === 'confirmed') continue;
+    const b = await getBlock(ctx, a.spec.cidr);
+    try {
+      if (b !== undefined && b.spec.affinity === hostAffinity(node) && b.spec.deleted !== true) {
+        await ctx.ds.update({ ...a, spec: { ...a.spec, state: 'confirmed' } });
+      } else {
+        await ctx.ds.delete('BlockAffinity', a.metadata.name, undefined, a.metadata.resourceVersion);
+      }
+      fixed.push(a.metadata.name);
+    } catch (e) {
+      if (!isConflict(e) && !isNotFound(e)) throw e; // changed meanwhile: look again next pass
+    }
+  }
+  return fixed;
+}

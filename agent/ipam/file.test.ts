@@ -3,7 +3,7 @@
 // cross-process lock plus our compare-and-swap must still hand out every
 // address at most once. The file is then re-opened and checked for
 // consistency (blocks, affinities, handles).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,9 +22,10 @@ afterEach(() => { if (dir !== '') rmSync(dir, { recursive: true, force: true });
 
 interface WorkerResult { node: string; ok: { handle: string; address: string; borrowed: boolean }[]; failed: string[] }
 
-/** Starts one worker per node, releases them together, returns their results. */
-async function race(file: string, perNode: Record<string, number>): Promise<WorkerResult[]> {
-  const workers = Object.entries(perNode).map(([node, n]) => {
+interface Worker { node: string; child: ChildProcessWithoutNullStreams; ready: Promise<void>; done: Promise<WorkerResult> }
+
+function startWorkers(file: string, perNode: Record<string, number>): Worker[] {
+  return Object.entries(perNode).map(([node, n]) => {
     const child = spawn(process.execPath, ['--import', 'tsx', WORKER, file, node, String(n)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
@@ -41,8 +42,14 @@ async function race(file: string, perNode: Record<string, number>): Promise<Work
         try { resolve(JSON.parse(last) as WorkerResult); } catch { reject(new Error(`worker ${node}: no result (${last}) ${stderr}`)); }
       });
     });
-    return { child, ready, done };
+    done.catch(() => undefined); // a killed worker's result is not awaited
+    return { node, child, ready, done };
   });
+}
+
+/** Starts one worker per node, releases them together, returns their results. */
+async function race(file: string, perNode: Record<string, number>): Promise<WorkerResult[]> {
+  const workers = startWorkers(file, perNode);
   try {
     await Promise.all(workers.map((w) => w.ready));
     for (const w of workers) w.child.stdin.write('go\n');
@@ -96,5 +103,43 @@ describe('IPAM on one file shared by two processes', () => {
     for (const m of failed) expect(m).toMatch(/^no free IPv4 address for node n[12] in pools 100\.64\.0\.0\/25: all 2 blocks are claimed/);
     const ds = await FileDatastore.open(file, { pollMs: 0 });
     try { await checkConsistency(ds); } finally { await ds.close(); }
+  }, 120_000);
+});
+
+describe('a node killed mid-burst', () => {
+  it('leaves nothing handed out twice, and its restart plus GC cleans up after it', async () => {
+    const file = await seed('100.64.0.0/24');
+    const workers = startWorkers(file, { n1: 100, n2: 100 });
+    const ds = await FileDatastore.open(file, { pollMs: 0 });
+    try {
+      await Promise.all(workers.map((w) => w.ready));
+      for (const w of workers) w.child.stdin.write('go\n');
+      const [n1, n2] = workers as [Worker, Worker];
+      // kill n1 once it is well into its ADDs
+      const t0 = Date.now();
+      while ((await ds.list('IPAMHandle')).filter((h) => h.spec.handleID.startsWith('n1.')).length < 20) {
+        if (Date.now() - t0 > 60_000) throw new Error('n1 made no progress in 60 s');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      n1.child.kill('SIGKILL');
+      const r2 = await n2.done;
+      expect(r2.failed).toEqual([]);
+      expect(r2.ok).toHaveLength(100);
+      // n1's pods are gone; its agent restarts and collects (no grace, to keep the test short)
+      const ipam = new IpamAllocator(ds, { leakGraceMs: 0 });
+      const live = new Set(r2.ok.map((a) => `ns/${a.handle.replace('.', '-p')}`));
+      const gc = await ipam.gc({ node: 'n1', livePods: live });
+      expect(gc.releasedIPs.length).toBeGreaterThanOrEqual(20);
+      await checkConsistency(ds);
+      // n2 kept all its addresses, each once; n1 holds nothing
+      const held = await Promise.all(r2.ok.map(async (a) => (await ipam.addressesOfHandle(a.handle)).ipv4.map((x) => x.address)));
+      expect(held.flat().sort()).toEqual(r2.ok.map((a) => a.address).sort());
+      expect((await ds.list('IPAMHandle')).filter((h) => h.spec.handleID.startsWith('n1.'))).toEqual([]);
+      // and n1 allocates again, past the dead process's lock
+      expect((await ipam.autoAssign({ handleID: 'n1.again', node: 'n1', num4: 1 })).ipv4).toHaveLength(1);
+    } finally {
+      for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
+      await ds.close();
+    }
   }, 120_000);
 });

@@ -9,10 +9,12 @@
 //  - an empty block affine to `node` becomes an empty candidate; one still
 //    empty ≥ emptyBlockGraceMs later has its affinity released and is deleted
 //    (claim.ts releaseBlock: refused if an address was handed out meanwhile).
+//  - `node`'s affinities left by an interrupted claim or release are fixed:
+//    one whose block is ours is confirmed, one without a block is deleted.
 // Candidates live in memory (GcMemory) and are forgotten when they stop
 // qualifying, so a restart only delays collection by one grace period.
 import { allocatedCount, attributeOf } from './block.js';
-import { deleteOrphanBlock, releaseBlock } from './claim.js';
+import { deleteOrphanBlock, releaseBlock, repairAffinities } from './claim.js';
 import type { IpamContext } from './config.js';
 import { addressAt, parseCidr } from './pool.js';
 import { adjustHandle, hostAffinity, listBlocks, releaseInBlock } from './store.js';
@@ -29,6 +31,8 @@ export interface GcReport {
   readonly releasedIPs: string[];
   /** Block CIDRs deleted (affinity released or orphaned). */
   readonly releasedBlocks: string[];
+  /** Affinities of `node` left half done by an interrupted claim or release, and fixed. */
+  readonly repairedAffinities: string[];
   /** Still within their grace period. */
   readonly leakCandidates: number;
   readonly emptyCandidates: number;
@@ -96,5 +100,6 @@ export async function gcPass(ctx: IpamContext, mem: GcMemory, opts: GcOptions): 
   }
   if (isLive !== undefined) forgetOthers(mem.leaks, leakSeen);
   if (opts.node !== undefined) forgetOthers(mem.empties, emptySeen);
-  return { releasedIPs, releasedBlocks, leakCandidates: mem.leaks.size, emptyCandidates: mem.empties.size };
+  const repairedAffinities = opts.node !== undefined ? await repairAffinities(ctx, opts.node) : [];
+  return { releasedIPs, releasedBlocks, repairedAffinities, leakCandidates: mem.leaks.size, emptyCandidates: mem.empties.size };
 }
