@@ -1,29 +1,54 @@
-// Builds the CNI plugin: the static shim cni/shim/l3mesh-cni.c into one
-// self-contained executable (no Node.js, no shared libraries) that the
-// chart's install step copies to /opt/cni/bin/l3mesh.
+// Builds the CNI plugin (cni/plugin.ts) into one self-contained executable —
+// Node's single executable application (SEA): the plugin transpiled to one
+// CommonJS file (it uses only Node built-ins), a SEA blob of it, injected
+// into a copy of this node binary with postject. The result runs on a host
+// without Node.js; the chart's install step copies it to /opt/cni/bin/l3mesh.
 //   node cni/build.mjs [out-file]     default dist/cni/l3mesh
-// Also importable: buildCniPlugin(out) returns the path. Needs a C compiler
-// and a static libc (Debian: gcc + libc6-dev); fails naming what is missing.
+// Also importable: buildCniPlugin(out) returns the path. Rebuilds only when
+// plugin.ts, this script or the node binary changed.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-export const SOURCE = join(root, 'cni', 'shim', 'l3mesh-cni.c');
+export const SOURCE = join(root, 'cni', 'plugin.ts');
 export const DEFAULT_OUT = join(root, 'dist', 'cni', 'l3mesh');
+const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+function newer(out, inputs) {
+  if (!existsSync(out)) return false;
+  const t = statSync(out).mtimeMs;
+  return inputs.every((f) => statSync(f).mtimeMs <= t);
+}
 
 export function buildCniPlugin(out = DEFAULT_OUT) {
-  const cc = process.env.CC ?? 'cc';
+  const self = fileURLToPath(import.meta.url);
+  if (newer(out, [SOURCE, self, process.execPath])) return out;
+  const work = join(root, '.cache', 'cni-build');
+  mkdirSync(work, { recursive: true });
   mkdirSync(dirname(out), { recursive: true });
-  const argv = ['-std=c11', '-Os', '-static', '-s', '-Wall', '-Wextra', '-Werror', '-o', out, SOURCE];
+  const require = createRequire(import.meta.url);
+  const ts = require('typescript');
+  const js = ts.transpileModule(readFileSync(SOURCE, 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+  }).outputText;
+  const main = join(work, 'l3mesh-cni-plugin.cjs');
+  writeFileSync(main, js);
+  const blob = join(work, 'plugin.blob');
+  writeFileSync(join(work, 'sea-config.json'), JSON.stringify({ main, output: blob, disableExperimentalSEAWarning: true, useCodeCache: false }));
+  execFileSync(process.execPath, ['--experimental-sea-config', join(work, 'sea-config.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const tmp = `${out}.tmp`;
+  copyFileSync(process.execPath, tmp);
+  chmodSync(tmp, 0o755);
+  const postject = join(dirname(require.resolve('postject/package.json')), 'dist', 'cli.js');
   try {
-    execFileSync(cc, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(process.execPath, [postject, tmp, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE], { stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
-    if (e.code === 'ENOENT') throw new Error(`building the CNI plugin needs a C compiler (${cc}); on Debian: apt-get install gcc libc6-dev`);
-    throw new Error(`${cc} ${argv.join(' ')} failed:\n${e.stderr?.toString() ?? e.message}`);
+    throw new Error(`postject could not inject the plugin into ${tmp}: ${e.stderr?.toString() ?? e.message}`);
   }
-  if (!existsSync(out)) throw new Error(`${cc} reported success but ${out} is missing`);
+  execFileSync('mv', ['-f', tmp, out]);
   return out;
 }
 

@@ -148,7 +148,7 @@ try {
   };
   const ratio = (a: number, b: number): string => (b ? (a / b).toFixed(2) : '-');
   console.log(`CNI ADD, ${PODS} pods on one node, median of ${RUNS} runs`);
-  console.log('| measure | l3mesh (shim + agent) | ptp + host-local | ratio |');
+  console.log('| measure | l3mesh (plugin + agent) | ptp + host-local | ratio |');
   console.log('|---|---|---|---|');
   console.log(`| ADD p50 (ms) | ${f.add_p50_ms} | ${f.ptp_add_p50_ms} | ${ratio(f.add_p50_ms, f.ptp_add_p50_ms)} |`);
   console.log(`| ADD p99 (ms) | ${f.add_p99_ms} | ${f.ptp_add_p99_ms} | ${ratio(f.add_p99_ms, f.ptp_add_p99_ms)} |`);

@@ -1,5 +1,5 @@
 // The CNI plugin as a container runtime runs it (env + stdin, the static
-// shim built from cni/shim), against the agent's CNI server with real IPAM,
+// plugin built from cni/plugin.ts as a Node SEA), against the agent's CNI server with real IPAM,
 // RouteTable, iproute2 and sysctls, in namespaces: one "node" namespace
 // playing the host, one namespace per pod. Pods get 100.64.0.0/10 and
 // 2001:db8::/32 routes instead of a default route (network rule).
@@ -70,8 +70,8 @@ afterAll(async () => {
   lab?.teardown();
 });
 
-describe('CNI plugin (static shim) + agent CNI server', () => {
-  it('VERSION is answered by the shim alone and matches the agent', async () => {
+describe('CNI plugin (Node SEA) + agent CNI server', () => {
+  it('VERSION is answered by the plugin alone and matches the agent', async () => {
     const r = await invokePlugin(plugin, '{"cniVersion":"1.0.0"}', { cniPath: [binDir], command: 'VERSION' });
     expect(r.code).toBe(0);
     expect(r.json).toEqual({ cniVersion: '1.0.0', supportedVersions: [...SUPPORTED_VERSIONS] });

@@ -11,7 +11,7 @@
 //   "ipam":    {"assign_ipv4": true, "assign_ipv6": false}   (booleans or "true"/"false")
 //   "mtu":     pod interface MTU (default: the kernel's, 1500)
 //   "interface_prefix": host-side interface prefix (default "cali")
-//   "agent_socket": the agent's socket (read by the shim only, cni/README.md)
+//   "agent_socket": the agent's socket (read by the plugin only, cni/README.md)
 import { parsePrefix } from '../dataplane/netlink/addr.js';
 import { CniError, compareVersions, ErrorCode, isSupported, LATEST_VERSION, type ResultDns, SUPPORTED_VERSIONS } from './spec.js';
 

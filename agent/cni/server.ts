@@ -2,10 +2,10 @@
 // CniService.invoke():
 //   - gRPC (agent.v1.CniService/Invoke, proto/agent/v1/cni.proto) for any
 //     gRPC client;
-//   - the shim's framed stream: one connection per invocation, a 4-byte
+//   - the plugin's framed stream: one connection per invocation, a 4-byte
 //     big-endian length then the InvokeRequest protobuf bytes; the reply is
 //     framed the same way with InvokeResponse. Same messages as gRPC, no
-//     HTTP/2, so the static C plugin (cni/shim) stays a few hundred lines.
+//     HTTP/2, so the plugin (cni/plugin.ts) needs only Node built-ins.
 // Sockets are created 0600 (only root may ask for pod networking); a stale
 // socket file from an earlier run is replaced.
 import * as grpc from '@grpc/grpc-js';
@@ -23,7 +23,7 @@ const READ_TIMEOUT_MS = 30_000;
 
 export interface CniServerOptions {
   service: CniService;
-  /** the shim's framed socket (default /var/run/l3mesh/cni.sock) */
+  /** the plugin's framed socket (default /var/run/l3mesh/cni.sock) */
   socketPath?: string;
   /** the gRPC socket (default /var/run/l3mesh/cni-grpc.sock); null: no gRPC */
   grpcSocketPath?: string | null;
@@ -61,7 +61,7 @@ export class CniServer {
     const socketPath = opts.socketPath ?? DEFAULT_SOCKET;
     const log = opts.log;
     prepare(socketPath);
-    // half-open: the shim shuts down its sending side after the request and still reads the answer
+    // half-open: the plugin shuts down its sending side after the request and still reads the answer
     const framed = createServer({ allowHalfOpen: true }, (conn) => serveFramed(conn, opts.service, log));
     await new Promise<void>((resolve, reject) => {
       framed.once('error', reject);

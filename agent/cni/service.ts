@@ -1,7 +1,7 @@
 // CniService: the agent's side of the CNI plugin. invoke() takes one CNI
 // invocation verbatim (env + stdin, proto agent.v1 InvokeRequest) and returns
 // what the plugin prints and its error code (CNI spec 1.1 §"Execution
-// protocol", §"Result types"). Both transports (gRPC and the shim's framed
+// protocol", §"Result types"). Both transports (gRPC and the plugin's framed
 // socket, server.ts) end here.
 //   ADD    IPAM (handle "<network>.<containerID>") → veth + pod addresses and
 //          routes (veth.ts) → host sysctls → host /32 (/128) routes through the
