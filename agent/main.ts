@@ -3,8 +3,8 @@
 // Wires the datastore (embedded mode: a YAML file), the calculation graph
 // and sequencer (agent.ts), the route driver (rtnetlink, our protocol 201),
 // the interface monitor and workload sysctls, the NetworkPolicy driver
-// (iptables-restore / ipset), the speaker link (gRPC API of bgpd), and
-// health/metrics over HTTP. SIGTERM/SIGINT stop it; what it programmed stays
+// (iptables-restore / ipset), the speaker link (gRPC API of bgpd), the CNI
+// plugin's API with IPAM (agent/cni, agent/ipam), and health/metrics over HTTP. SIGTERM/SIGINT stop it; what it programmed stays
 // in the kernel (a restarted agent takes over its own routes and rules).
 
 import pino from 'pino';
@@ -18,6 +18,11 @@ import { RtNetlink } from './dataplane/netlink/rtnetlink.js';
 import { RouteTable } from './dataplane/routes/route-table.js';
 import { serveAgentHttp } from './metrics.js';
 import { PolicyDriver, commandExec } from './policy/index.js';
+import { CniServer } from './cni/server.js';
+import { CniService } from './cni/service.js';
+import { VethDriver } from './cni/veth.js';
+import { processExec } from './cni/exec.js';
+import { IpamAllocator } from './ipam/index.js';
 
 function usage(msg?: string): never {
   if (msg) console.error(`agent: ${msg}`);
@@ -79,6 +84,18 @@ export async function runAgent(argv: readonly string[]): Promise<void> {
   holder.agent = agent;
   agent.start();
   const a = agent;
+  // the CNI plugin's API: IPAM + veth + host route + WorkloadEndpoint (agent/cni, cni/README.md)
+  const cni = cfg.cniSocket
+    ? await CniServer.start({
+      socketPath: cfg.cniSocket, grpcSocketPath: `${cfg.cniSocket.replace(/\.sock$/, '')}-grpc.sock`,
+      log: { info: (f, m) => log.info(f, m), warn: (f, m) => log.warn(f, m) },
+      service: new CniService({
+        node: cfg.nodeName, datastore, ipam: new IpamAllocator(datastore), routes, veth: new VethDriver({ exec: processExec }), sysctls: sysctl,
+        status: () => (a.ready ? undefined : 'the agent is not in sync with the datastore yet'),
+        log: { info: (f, m) => log.info(f, m), warn: (f, m) => log.warn(f, m) },
+      }),
+    })
+    : undefined;
   const http = await serveAgentHttp({
     metrics: a.metrics, get ready() { return a.ready; }, state: a.state,
     gauges: () => ({
@@ -91,9 +108,10 @@ export async function runAgent(argv: readonly string[]): Promise<void> {
       ...(speaker && !speaker.connected ? ['speaker API'] : []),
     ],
   }, cfg.http);
-  log.info({ datastore: cfg.datastoreFile, speaker: cfg.speakerSocket, http: cfg.http }, 'agent started');
+  log.info({ datastore: cfg.datastoreFile, speaker: cfg.speakerSocket, http: cfg.http, cni: cfg.cniSocket }, 'agent started');
   const shutdown = async (sig: string) => {
     log.info({ signal: sig }, 'shutting down (programmed routes and rules stay)');
+    await cni?.close();
     await a.stop();
     speaker?.stop();
     routes.stop();
