@@ -231,7 +231,8 @@ export class FileDatastore implements Datastore {
         this.fail(`cannot read ${this.path}: ${(e as Error).message}`);
         return;
       }
-      const after = this.statId();
+      let after: string;
+      try { after = this.statId(); } catch (e) { this.fail(`cannot stat ${this.path}: ${(e as Error).message}`); return; }
       if (after === id) break;
       id = after;
       if (attempt >= 3) { id = ''; break; } // still changing: use what we read, read again next time
