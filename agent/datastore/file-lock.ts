@@ -7,7 +7,9 @@
 // two processes that both saw the same stale lock cannot remove a fresh one
 // taken in between. Release removes the lock only if it still carries our
 // token. Acquisition is synchronous when the lock is free (the common case);
-// otherwise it polls with a short jittered back-off up to `timeoutMs`.
+// otherwise it polls with a short jittered back-off up to `timeoutMs`, and
+// retries at once when notify() says the lock file changed (the datastore's
+// directory watch sees it go).
 import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -62,6 +64,7 @@ export class FileLock {
   private readonly staleMs: number;
   private readonly timeoutMs: number;
   private token: string | undefined;
+  private wake: (() => void) | undefined;
   /** Stale locks this instance broke (for tests and logs). */
   takeovers = 0;
 
@@ -86,13 +89,16 @@ export class FileLock {
     return this.tryAcquireAgain(token, content);
   }
 
-  /** Waits for the lock (polling with jittered back-off); Unavailable after timeoutMs. */
+  /** Waits for the lock (polling with jittered back-off, or woken by notify()); Unavailable after timeoutMs. */
   async acquire(): Promise<void> {
     if (this.tryAcquire()) return;
     const deadline = Date.now() + this.timeoutMs;
     for (let attempt = 1; ; attempt++) {
       const delay = Math.min(attempt, 8) * (0.5 + Math.random());
-      await new Promise((r) => setTimeout(r, delay));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => { this.wake = undefined; resolve(); }, delay);
+        this.wake = () => { clearTimeout(timer); this.wake = undefined; resolve(); };
+      });
       if (this.tryAcquire()) return;
       if (Date.now() > deadline) {
         const h = readHolder(this.path);
@@ -101,6 +107,9 @@ export class FileLock {
       }
     }
   }
+
+  /** The lock file may have gone (e.g. fs.watch saw it change): a waiting acquire() retries now. */
+  notify(): void { this.wake?.(); }
 
   release(): void {
     const token = this.token;

@@ -54,6 +54,7 @@ export class FileDatastore implements Datastore {
   private readonly lock: FileLock;
   private readonly dir: string;
   private readonly base: string;
+  private readonly lockName: string;
   private watcher: FSWatcher | undefined;
   private poller: ReturnType<typeof setInterval> | undefined;
   private debounce: ReturnType<typeof setTimeout> | undefined;
@@ -67,6 +68,7 @@ export class FileDatastore implements Datastore {
     this.dir = dirname(path);
     this.base = basename(path);
     this.lock = new FileLock(`${path}.lock`, opts.lock);
+    this.lockName = `${this.base}.lock`;
     this.durable = opts.durable ?? true;
     this.log = opts.log ?? ((m) => console.warn(m));
     this.now = opts.now ?? (() => new Date());
@@ -277,6 +279,7 @@ export class FileDatastore implements Datastore {
     try {
       this.watcher = watch(this.dir, { persistent: false }, (_event, filename) => {
         if (filename === null || filename === this.base) this.scheduleRefresh();
+        if (filename === null || filename === this.lockName) this.lock.notify();
       });
       this.watcher.on('error', () => { this.watcher?.close(); this.watcher = undefined; });
     } catch {
