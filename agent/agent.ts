@@ -3,11 +3,12 @@
 // Sequencer (ARCHITECTURE.md rule 8): event handlers only record which
 // inputs changed (cheap, synchronous); a flush, coalesced on the next turn of
 // the event loop, recomputes the outputs that read them and applies them in
-// order: policy (ipsets before the chains that use them, inside the driver),
-// then routes (local workloads, blackholes, learned), then the speaker's
-// peers and originated prefixes. A new pod's chains exist before its route;
-// a removed pod's traffic is dropped by the dispatch chains before its route
-// goes. Cleanup waits for in-sync (datastore, and the speaker's best paths
+// order: routes (local workloads, blackholes, learned), then the speaker's
+// peers and originated prefixes (announced once the local route is in the
+// kernel, as BIRD's kernel scan would), then policy (ipsets before the chains
+// that use them, inside the driver). Fail closed throughout: a workload
+// interface without its endpoint chains is dropped by the dispatch chains, so
+// a route programmed before its policy passes no traffic. Cleanup waits for in-sync (datastore, and the speaker's best paths
 // when a speaker is linked): before that, nothing of ours is deleted.
 // Learned routes: `<prefix> via <next hops>` (ECMP), never for our own
 // originated prefixes (the speaker does not report those).
@@ -129,13 +130,6 @@ export class Agent {
 
   private async applyOnce(): Promise<void> {
     const me = this.o.nodeName;
-    if (this.dirty.policy) {
-      this.dirty.policy = false;
-      this.o.policy.setModel(policyModel(this.state, me));
-      const r = await this.o.policy.apply();
-      this.metrics.policyFailures = r.failures.length;
-      for (const f of r.failures) this.o.log.error({ failure: f }, 'policy cannot be programmed; its endpoints fail closed');
-    }
     let routesChanged = false;
     if (this.dirty.routes) {
       this.dirty.routes = false;
@@ -181,6 +175,13 @@ export class Agent {
       this.dirty.speaker = false;
       this.o.speaker.setPeers(peers(this.state, me));
       this.o.speaker.setOriginated(originated(this.state, me));
+    }
+    if (this.dirty.policy) {
+      this.dirty.policy = false;
+      this.o.policy.setModel(policyModel(this.state, me));
+      const r = await this.o.policy.apply();
+      this.metrics.policyFailures = r.failures.length;
+      for (const f of r.failures) this.o.log.error({ failure: f }, 'policy cannot be programmed; its endpoints fail closed');
     }
     if (!this.ready && this.markedInSync) {
       this.ready = true;

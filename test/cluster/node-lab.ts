@@ -7,7 +7,7 @@
 // 100.64.0.0/10 via it (never a default route: test rule); each node answers
 // ARP for 169.254.1.1 by proxy ARP, routing that address out of a spare veth.
 
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { connectApi, type ApiClient } from '../../bgp/index.js';
@@ -76,8 +76,11 @@ export class NodeLab {
     return ns;
   }
 
+  /** Writes the datastore file atomically (temp file + rename), as editors and the agent do. */
   writeCluster(): void {
-    writeFileSync(this.clusterFile, this.resources.map((r) => `---\n${stringify(r)}`).join(''));
+    const tmp = `${this.clusterFile}.tmp`;
+    writeFileSync(tmp, this.resources.map((r) => `---\n${stringify(r)}`).join(''));
+    renameSync(tmp, this.clusterFile);
   }
 
   /** bgpd and agent on every node (writeCluster first). */
