@@ -177,7 +177,7 @@ describe('garbage collection', () => {
     await add(a, 'n1', 'gone', 2);
     await a.autoAssign({ handleID: 'tunnel', node: 'n1', num4: 1 }); // no pod attributes: never collected
     const live = new Set(['ns/live']);
-    expect(await a.gc({ livePods: live })).toEqual({ releasedIPs: [], releasedBlocks: [], repairedAffinities: [], leakCandidates: 2, emptyCandidates: 0 });
+    expect(await a.gc({ livePods: live })).toEqual({ releasedIPs: [], releasedBlocks: [], repairedAffinities: [], releasedHandles: [], leakCandidates: 2, emptyCandidates: 0 });
     clock.advance(60_000);
     const r = await a.gc({ livePods: (ns, pod) => live.has(`${ns}/${pod}`) });
     expect(r.releasedIPs).toEqual(['100.64.0.1', '100.64.0.2']);
@@ -219,6 +219,18 @@ describe('garbage collection', () => {
     const { affinity: _drop, ...rest } = blk!.spec;
     await ds.update({ ...blk!, spec: rest });
     expect((await a.gc({})).releasedBlocks).toEqual(['100.64.0.64/26']);
+  });
+
+  it('deletes a handle that held nothing for the grace period (an ADD that died after raising it)', async () => {
+    const a = ipam({ emptyHandleGraceMs: 60_000 });
+    await add(a, 'n1', 'c');
+    await ds.create({ apiVersion: API_VERSION, kind: 'IPAMHandle', metadata: { name: 'h.dead' }, spec: { handleID: 'h.dead', block: { '100.64.0.0/26': 1 } } });
+    expect((await a.gc({})).releasedHandles).toEqual([]);
+    clock.advance(60_000);
+    expect((await a.gc({})).releasedHandles).toEqual(['h.dead']);
+    expect(await ds.get('IPAMHandle', 'h.dead')).toBeUndefined();
+    expect(await ds.get('IPAMHandle', 'h.c')).toBeDefined();
+    await checkConsistency(ds);
   });
 
   it('refuses to release a block that got an address after the check', async () => {

@@ -8,8 +8,9 @@
 //      cooled addresses first — the agent advertises these as /32 or /128.
 // Each block write is a CAS (retry.ts); an address is taken only by the
 // update that wins, so it is never handed out twice. The handle (one per
-// container) is written after the block; an ADD retried for the same handle
-// returns the addresses it already holds. Calls for one handle are
+// container) is raised before the block is written and lists every block
+// holding its addresses; an ADD retried for the same handle returns the
+// addresses it already holds. Calls for one handle are
 // serialised in-process; across processes the CNI runtime does not issue
 // concurrent ADD/DEL for one container. By default ADDs for one node are
 // also serialised in-process (Calico's CNI takes a host-wide IPAM lock), so
@@ -109,8 +110,11 @@ export class IpamAllocator {
   releaseByHandle(handleID: string): Promise<string[]> {
     return this.serial(`handle:${handleID}`, async () => {
       const freed: string[] = [];
-      // every block, not just those the handle lists: a crash between block and handle write leaves no trace in the handle
-      for (const b of await listBlocks(this.ctx)) {
+      const h = await this.ctx.ds.get('IPAMHandle', handleID);
+      // the handle is written before the blocks, so it lists every block holding its addresses;
+      // without a handle (an older writer, a hand edit) every block is searched
+      const blocks = h !== undefined ? await this.blocksOf(Object.keys(h.spec.block)) : await listBlocks(this.ctx);
+      for (const b of blocks) {
         const ords = ordinalsOfHandle(b.spec, handleID);
         if (ords.length === 0) continue;
         const done = await releaseInBlock(this.ctx, b.spec.cidr, handleID, ords);
@@ -118,9 +122,9 @@ export class IpamAllocator {
         freed.push(...done.map((o) => addressAt(c, o)));
       }
       await withCas(`IPAM handle ${handleID}`, this.ctx.retry, async () => {
-        const h = await this.ctx.ds.get('IPAMHandle', handleID);
-        if (h === undefined) return;
-        try { await this.ctx.ds.delete('IPAMHandle', handleID, undefined, h.metadata.resourceVersion); } catch (e) { if (!isNotFound(e)) throw e; }
+        const cur = await this.ctx.ds.get('IPAMHandle', handleID);
+        if (cur === undefined) return;
+        try { await this.ctx.ds.delete('IPAMHandle', handleID, undefined, cur.metadata.resourceVersion); } catch (e) { if (!isNotFound(e)) throw e; }
       });
       return freed;
     });
@@ -215,37 +219,60 @@ export class IpamAllocator {
     };
   }
 
+  private async blocksOf(cidrs: readonly string[]): Promise<Block[]> {
+    const out: Block[] = [];
+    for (const c of cidrs) { const b = await getBlock(this.ctx, c); if (b !== undefined && b.spec.deleted !== true) out.push(b); }
+    return out;
+  }
+
+  /** What the handle holds: only the blocks its IPAMHandle lists are read (none without a handle). */
   private async addressesOf(handleID: string, node: string, pools: readonly PoolInfo[]): Promise<AssignResult> {
+    const h = await this.ctx.ds.get('IPAMHandle', handleID);
     const out: AssignedIP[] = [];
-    for (const b of await listBlocks(this.ctx)) for (const o of ordinalsOfHandle(b.spec, handleID)) out.push(this.toAssigned(b, o, node, pools));
+    if (h !== undefined) {
+      for (const b of await this.blocksOf(Object.keys(h.spec.block))) {
+        for (const o of ordinalsOfHandle(b.spec, handleID)) out.push(this.toAssigned(b, o, node, pools));
+      }
+    }
     return { ipv4: out.filter((a) => a.family === 4), ipv6: out.filter((a) => a.family === 6) };
   }
 
-  /** Takes up to `want` ordinals from one block (CAS); [] when it has none (left) or vanished. */
+  /**
+   * Takes up to `want` ordinals from one block. The handle is raised first by
+   * what the block seems to offer (Calico's order: a crash then leaves a
+   * handle that over-counts, never an address no handle knows of), the block
+   * is updated by CAS, and the handle lowered by what was not obtained.
+   */
   private async takeFrom(block: Block, want: number, req: AssignRequest, allowWarm: boolean, pools: readonly PoolInfo[]): Promise<AssignedIP[]> {
-    const ords = await withCas(`IPAM block ${block.spec.cidr}`, this.ctx.retry, async (attempt) => {
-      const b = attempt === 0 ? block : await getBlock(this.ctx, block.spec.cidr);
-      if (b === undefined || b.spec.deleted === true) return { b, ords: [] as number[] };
-      const now = this.ctx.now();
-      const ords = freeOrdinals(b.spec, now, this.ctx.cooldownMs, allowWarm).slice(0, want);
-      if (ords.length === 0) return { b, ords };
-      try {
-        const stored = await this.ctx.ds.update({ ...b, spec: assignOrdinals(b.spec, ords, req.handleID, this.secondary(req), now, this.ctx.cooldownMs) });
-        return { b: stored, ords };
-      } catch (e) {
-        if (isNotFound(e)) return { b: undefined, ords: [] as number[] };
-        throw e;
-      }
-    });
-    if (ords.b === undefined || ords.ords.length === 0) return [];
+    const cidr = block.spec.cidr;
+    const intent = freeOrdinals(block.spec, this.ctx.now(), this.ctx.cooldownMs, allowWarm).slice(0, want).length;
+    if (intent === 0) return [];
+    await adjustHandle(this.ctx, req.handleID, cidr, intent);
+    let res: { b: Block | undefined; ords: number[] };
     try {
-      await adjustHandle(this.ctx, req.handleID, block.spec.cidr, ords.ords.length);
+      res = await withCas(`IPAM block ${cidr}`, this.ctx.retry, async (attempt) => {
+        const b = attempt === 0 ? block : await getBlock(this.ctx, cidr);
+        if (b === undefined || b.spec.deleted === true) return { b, ords: [] as number[] };
+        const now = this.ctx.now();
+        const ords = freeOrdinals(b.spec, now, this.ctx.cooldownMs, allowWarm).slice(0, intent);
+        if (ords.length === 0) return { b, ords };
+        try {
+          const stored = await this.ctx.ds.update({ ...b, spec: assignOrdinals(b.spec, ords, req.handleID, this.secondary(req), now, this.ctx.cooldownMs) });
+          return { b: stored, ords };
+        } catch (e) {
+          if (isNotFound(e)) return { b: undefined, ords: [] as number[] };
+          throw e;
+        }
+      });
     } catch (e) {
-      await releaseInBlock(this.ctx, block.spec.cidr, req.handleID, ords.ords).catch(() => undefined);
+      await adjustHandle(this.ctx, req.handleID, cidr, -intent).catch(() => undefined);
       throw e;
     }
-    const stored = ords.b;
-    return ords.ords.map((o) => this.toAssigned(stored, o, req.node, pools));
+    const { b: stored, ords } = res;
+    // lowering the handle is bookkeeping: if it fails the handle over-counts, which release and GC tolerate
+    if (ords.length < intent) await adjustHandle(this.ctx, req.handleID, cidr, ords.length - intent).catch(() => undefined);
+    if (stored === undefined) return [];
+    return ords.map((o) => this.toAssigned(stored, o, req.node, pools));
   }
 
   private async assignFamily(fam: Family, n: number, req: AssignRequest, pools: PoolInfo[], got: AssignedIP[]): Promise<void> {

@@ -14,6 +14,9 @@
 //  - leakGraceMs 15 min: Calico's leak grace period; an allocation whose pod
 //    is gone must be seen leaked by gc runs spanning this long before release
 //    (the caller's pod list may lag behind CNI ADDs).
+//  - emptyHandleGraceMs 15 min: a handle holding no address (an ADD that died
+//    between raising its handle and writing the block) is deleted once seen
+//    unchanged for this long; an ADD in flight is never that slow.
 //  - serializePerNode true: one node's ADDs run one at a time in-process
 //    (Calico's host-wide IPAM lock): no self-inflicted CAS conflicts.
 //  - CAS: up to 64 attempts with full-jitter back-off from 1 ms to 64 ms.
@@ -25,6 +28,7 @@ export interface IpamConfig {
   readonly cooldownMs?: number;
   readonly emptyBlockGraceMs?: number;
   readonly leakGraceMs?: number;
+  readonly emptyHandleGraceMs?: number;
   /** Most blocks one node may claim; 0 = no limit (Calico's maxBlocksPerHost). */
   readonly maxBlocksPerHost?: number;
   /** Run one node's ADDs one at a time in this process (default true, like Calico's host-wide IPAM lock). */
@@ -44,6 +48,7 @@ export interface IpamContext {
   readonly cooldownMs: number;
   readonly emptyBlockGraceMs: number;
   readonly leakGraceMs: number;
+  readonly emptyHandleGraceMs: number;
   readonly maxBlocksPerHost: number;
   readonly serializePerNode: boolean;
   readonly now: () => number;
@@ -64,6 +69,7 @@ export function makeContext(ds: Datastore, c: IpamConfig = {}): IpamContext {
     cooldownMs: nonNeg(c.cooldownMs, 60_000, 'cooldownMs'),
     emptyBlockGraceMs: nonNeg(c.emptyBlockGraceMs, 300_000, 'emptyBlockGraceMs'),
     leakGraceMs: nonNeg(c.leakGraceMs, 900_000, 'leakGraceMs'),
+    emptyHandleGraceMs: nonNeg(c.emptyHandleGraceMs, 900_000, 'emptyHandleGraceMs'),
     maxBlocksPerHost: nonNeg(c.maxBlocksPerHost, 0, 'maxBlocksPerHost'),
     serializePerNode: c.serializePerNode ?? true,
     now: c.clock ?? Date.now,

@@ -117,7 +117,9 @@ describe('a node killed mid-burst', () => {
       const [n1, n2] = workers as [Worker, Worker];
       // kill n1 once it is well into its ADDs
       const t0 = Date.now();
-      while ((await ds.list('IPAMHandle')).filter((h) => h.spec.handleID.startsWith('n1.')).length < 20) {
+      const n1Held = async (): Promise<number> => (await ds.list('IPAMBlock'))
+        .reduce((n, b) => n + b.spec.allocations.filter((a) => a !== null && b.spec.attributes[a]?.secondary?.node === 'n1').length, 0);
+      while (await n1Held() < 20) {
         if (Date.now() - t0 > 60_000) throw new Error('n1 made no progress in 60 s');
         await new Promise((r) => setTimeout(r, 5));
       }
@@ -126,7 +128,7 @@ describe('a node killed mid-burst', () => {
       expect(r2.failed).toEqual([]);
       expect(r2.ok).toHaveLength(100);
       // n1's pods are gone; its agent restarts and collects (no grace, to keep the test short)
-      const ipam = new IpamAllocator(ds, { leakGraceMs: 0 });
+      const ipam = new IpamAllocator(ds, { leakGraceMs: 0, emptyHandleGraceMs: 0 });
       const live = new Set(r2.ok.map((a) => `ns/${a.handle.replace('.', '-p')}`));
       const gc = await ipam.gc({ node: 'n1', livePods: live });
       expect(gc.releasedIPs.length).toBeGreaterThanOrEqual(20);

@@ -11,12 +11,15 @@
 //    (claim.ts releaseBlock: refused if an address was handed out meanwhile).
 //  - `node`'s affinities left by an interrupted claim or release are fixed:
 //    one whose block is ours is confirmed, one without a block is deleted.
+//  - a handle holding no address (an ADD died after raising it) is deleted
+//    once seen so, unchanged, for emptyHandleGraceMs.
 // Candidates live in memory (GcMemory) and are forgotten when they stop
 // qualifying, so a restart only delays collection by one grace period.
 import { allocatedCount, attributeOf } from './block.js';
 import { deleteOrphanBlock, releaseBlock, repairAffinities } from './claim.js';
 import type { IpamContext } from './config.js';
 import { addressAt, parseCidr } from './pool.js';
+import { isConflict, isNotFound } from './retry.js';
 import { adjustHandle, hostAffinity, listBlocks, releaseInBlock } from './store.js';
 
 export interface GcOptions {
@@ -33,6 +36,8 @@ export interface GcReport {
   readonly releasedBlocks: string[];
   /** Affinities of `node` left half done by an interrupted claim or release, and fixed. */
   readonly repairedAffinities: string[];
+  /** Handles deleted because they held no address for emptyHandleGraceMs (left by an ADD that died after raising its handle). */
+  readonly releasedHandles: string[];
   /** Still within their grace period. */
   readonly leakCandidates: number;
   readonly emptyCandidates: number;
@@ -41,6 +46,7 @@ export interface GcReport {
 export class GcMemory {
   readonly leaks = new Map<string, number>();
   readonly empties = new Map<string, number>();
+  readonly handles = new Map<string, number>();
 }
 
 /** Records `key` as seen now (first sighting kept); true when it has been a candidate for ≥ grace. */
@@ -101,5 +107,35 @@ export async function gcPass(ctx: IpamContext, mem: GcMemory, opts: GcOptions): 
   if (isLive !== undefined) forgetOthers(mem.leaks, leakSeen);
   if (opts.node !== undefined) forgetOthers(mem.empties, emptySeen);
   const repairedAffinities = opts.node !== undefined ? await repairAffinities(ctx, opts.node) : [];
-  return { releasedIPs, releasedBlocks, repairedAffinities, leakCandidates: mem.leaks.size, emptyCandidates: mem.empties.size };
+  const releasedHandles = await releaseEmptyHandles(ctx, mem, now);
+  return { releasedIPs, releasedBlocks, repairedAffinities, releasedHandles, leakCandidates: mem.leaks.size, emptyCandidates: mem.empties.size };
+}
+
+/**
+ * Deletes handles that hold no address in any block, once seen so (at the
+ * same resourceVersion) for emptyHandleGraceMs — an ADD raises its handle
+ * before it writes the block, so a young empty handle may be an ADD in flight.
+ */
+async function releaseEmptyHandles(ctx: IpamContext, mem: GcMemory, now: number): Promise<string[]> {
+  const holding = new Set<string>();
+  for (const b of await listBlocks(ctx)) {
+    b.spec.allocations.forEach((_, o) => { const h = attributeOf(b.spec, o)?.handleID; if (h !== undefined) holding.add(h); });
+  }
+  const seen = new Set<string>();
+  const released: string[] = [];
+  for (const h of await ctx.ds.list('IPAMHandle')) {
+    if (holding.has(h.spec.handleID)) continue;
+    const key = `${h.metadata.name}@${h.metadata.resourceVersion ?? ''}`;
+    if (!due(mem.handles, seen, key, now, ctx.emptyHandleGraceMs)) continue;
+    try {
+      await ctx.ds.delete('IPAMHandle', h.metadata.name, undefined, h.metadata.resourceVersion);
+      released.push(h.spec.handleID);
+    } catch (e) {
+      if (!isConflict(e) && !isNotFound(e)) throw e; // changed meanwhile: an ADD or DEL is at work
+    }
+    mem.handles.delete(key);
+    seen.delete(key);
+  }
+  forgetOthers(mem.handles, seen);
+  return released;
 }

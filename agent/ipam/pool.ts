@@ -5,7 +5,7 @@
 // their CIDR with '/' and ':' turned into '-' (Calico's names, and valid
 // Kubernetes object names for IPv6 too). Numbers are bigint so that IPv6
 // pools of any size can be indexed without enumerating them.
-import { formatCidr, parseCidr, type Cidr } from '../policy/cidr.js';
+import { formatCidr, parseCidr as parseCidrText, type Cidr } from '../policy/cidr.js';
 import type { IPPoolSpec, ResourceOf } from '../datastore/types.js';
 
 export type Family = 4 | 6;
@@ -32,7 +32,7 @@ export function poolInfo(pool: ResourceOf<'IPPool'>): PoolInfo {
   const where = `IPPool ${pool.metadata.name}`;
   let cidr: Cidr;
   try {
-    cidr = parseCidr(pool.spec.cidr);
+    cidr = parseCidrText(pool.spec.cidr);
   } catch (e) {
     throw new Error(`${where}: ${(e as Error).message}`);
   }
@@ -79,4 +79,17 @@ export const blockName = (cidrText: string): string => cidrText.replace(/[/:]/g,
 /** Resource name of a node's affinity to a block. */
 export const affinityName = (node: string, cidrText: string): string => `${node}-${blockName(cidrText)}`;
 
-export { parseCidr, formatCidr, type Cidr };
+const parsed = new Map<string, Cidr>();
+
+/** parseCidr of agent/policy/cidr.ts, memoised: block CIDRs are parsed on every pass over the blocks. */
+export function parseCidr(text: string): Cidr {
+  let c = parsed.get(text);
+  if (c === undefined) {
+    c = Object.freeze(parseCidrText(text));
+    if (parsed.size >= 65_536) parsed.clear();
+    parsed.set(text, c);
+  }
+  return c;
+}
+
+export { formatCidr, type Cidr };
