@@ -38,6 +38,11 @@ describe('block affinity', () => {
     expect(await a.claimAffinity('n2', 'p')).toBe('100.64.0.192/26');
     expect(await a.claimAffinity('n2', 'p')).toBeUndefined();
     await expect(a.claimAffinity('n1', 'nope')).rejects.toThrow('claimAffinity: no IPPool "nope"');
+    await addPool(ds, 'zb', { cidr: '100.64.1.0/24', nodeSelector: "zone == 'b'" });
+    await addPool(ds, 'off', { cidr: '100.64.2.0/24', disabled: true });
+    await expect(a.claimAffinity('n1', 'zb')).rejects.toThrow('claimAffinity: IPPool zb (100.64.1.0/24) nodeSelector "zone == \'b\'" does not match node n1');
+    expect(await a.claimAffinity('n2', 'zb')).toBe('100.64.1.0/26');
+    await expect(a.claimAffinity('n1', 'off')).rejects.toThrow('claimAffinity: IPPool off (100.64.2.0/24) is disabled');
   });
 
   it('allocates from the node\'s block and claims a new block when it is full', async () => {

@@ -135,10 +135,15 @@ export class IpamAllocator {
     return this.addressesOf(handleID, node, await this.poolInfos());
   }
 
-  /** Claims the first free block of pool `poolName` for `node`; the block CIDR, or undefined when the pool is full. */
+  /** Claims the first free block of pool `poolName` (name or CIDR) for `node`, if the pool is enabled and selects the node; the block CIDR, or undefined when the pool is full. */
   async claimAffinity(node: string, poolName: string): Promise<string | undefined> {
     const pool = (await this.poolInfos()).find((p) => p.name === poolName || p.cidrText === poolName);
     if (pool === undefined) throw new IpamError(`claimAffinity: no IPPool ${JSON.stringify(poolName)}`);
+    if (pool.spec.disabled === true) throw new IpamError(`claimAffinity: IPPool ${pool.name} (${pool.cidrText}) is disabled`);
+    const labels = (await this.ctx.ds.get('Node', node))?.metadata.labels ?? {};
+    if (!parseNodeSelector(pool.spec.nodeSelector)(labels)) {
+      throw new IpamError(`claimAffinity: IPPool ${pool.name} (${pool.cidrText}) nodeSelector ${JSON.stringify(pool.spec.nodeSelector)} does not match node ${node}`);
+    }
     const taken = new Set((await this.ctx.ds.list('IPAMBlock')).map((b) => b.metadata.name));
     return (await claimInPool(this.ctx, node, pool, taken))?.spec.cidr;
   }
