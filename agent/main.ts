@@ -85,12 +85,22 @@ export async function runAgent(argv: readonly string[]): Promise<void> {
   agent.start();
   const a = agent;
   // the CNI plugin's API: IPAM + veth + host route + WorkloadEndpoint (agent/cni, cni/README.md)
+  const ipam = new IpamAllocator(datastore);
+  // IPAM garbage collection: addresses whose pod is gone (no WorkloadEndpoint), empty blocks of this node
+  const gc = setInterval(() => {
+    if (!a.ready) return;
+    const live = new Set(a.state.list('WorkloadEndpoint').map((w) => `${w.metadata.namespace ?? 'default'}/${w.spec.pod}`));
+    ipam.gc({ node: cfg.nodeName, livePods: live }).then((r) => {
+      if (r.releasedIPs.length || r.releasedBlocks.length) log.info({ releasedIPs: r.releasedIPs, releasedBlocks: r.releasedBlocks }, 'IPAM garbage collected');
+    }, (e: Error) => log.warn({ err: e.message }, 'IPAM garbage collection failed; retrying later'));
+  }, 60_000);
+  gc.unref();
   const cni = cfg.cniSocket
     ? await CniServer.start({
       socketPath: cfg.cniSocket, grpcSocketPath: `${cfg.cniSocket.replace(/\.sock$/, '')}-grpc.sock`,
       log: { info: (f, m) => log.info(f, m), warn: (f, m) => log.warn(f, m) },
       service: new CniService({
-        node: cfg.nodeName, datastore, ipam: new IpamAllocator(datastore), routes, veth: new VethDriver({ exec: processExec }), sysctls: sysctl,
+        node: cfg.nodeName, datastore, ipam, routes, veth: new VethDriver({ exec: processExec }), sysctls: sysctl,
         status: () => (a.ready ? undefined : 'the agent is not in sync with the datastore yet'),
         log: { info: (f, m) => log.info(f, m), warn: (f, m) => log.warn(f, m) },
       }),
@@ -111,6 +121,7 @@ export async function runAgent(argv: readonly string[]): Promise<void> {
   log.info({ datastore: cfg.datastoreFile, speaker: cfg.speakerSocket, http: cfg.http, cni: cfg.cniSocket }, 'agent started');
   const shutdown = async (sig: string) => {
     log.info({ signal: sig }, 'shutting down (programmed routes and rules stay)');
+    clearInterval(gc);
     await cni?.close();
     await a.stop();
     speaker?.stop();
