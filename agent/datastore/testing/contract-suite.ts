@@ -163,7 +163,8 @@ export function datastoreContract(name: string, make: () => Promise<Backend>): v
       };
       await Promise.all(Array.from({ length: 40 }, increment));
       expect((await ds.get('IPAMHandle', 'c'))?.spec.block.n).toBe(40);
-      expect(conflicts).toBeGreaterThanOrEqual(0);
+      // all 40 read the same version first, so most of them had to retry
+      expect(conflicts).toBeGreaterThan(0);
     });
 
     it('operations after close fail with Unavailable', async () => {
