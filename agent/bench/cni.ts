@@ -13,7 +13,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Lab } from '../../test/netns/index.js';
-// @ts-expect-error the build script is plain JavaScript
 import { buildCniPlugin } from '../../cni/build.mjs';
 import { commandExec, PolicyDriver } from '../policy/index.js';
 import type { NetworkPolicy } from '../policy/model.js';

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CniServiceClient, type InvokeResponse } from '../../proto/gen/agent/v1/cni.js';
 import { Lab } from '../../test/netns/index.js';
-// @ts-expect-error the build script is plain JavaScript
 import { buildCniPlugin } from '../../cni/build.mjs';
 import { SUPPORTED_VERSIONS } from './spec.js';
 import { workloadInterfaceName } from '../dataplane/constants.js';

@@ -33,13 +33,14 @@ export function wep(p: PodDef): Res {
   };
 }
 
-export function clusterResources(nodes: NodeDef[], namespaces: string[]): Res[] {
+/** Cluster resources; `pool` replaces the default pool; `staticBlocks: false` leaves block claims to IPAM. */
+export function clusterResources(nodes: NodeDef[], namespaces: string[], o: { pool?: { cidr: string; blockSize: number }; staticBlocks?: boolean } = {}): Res[] {
   return [
     { apiVersion: 'l3mesh.io/v1', kind: 'BGPConfiguration', metadata: meta('default'), spec: { asNumber: AS, nodeToNodeMeshEnabled: true } },
-    { apiVersion: 'l3mesh.io/v1', kind: 'IPPool', metadata: meta('pods'), spec: { cidr: '100.64.0.0/16', blockSize: 26 } },
+    { apiVersion: 'l3mesh.io/v1', kind: 'IPPool', metadata: meta('pods'), spec: o.pool ?? { cidr: '100.64.0.0/16', blockSize: 26 } },
     ...namespaces.map((n) => ({ apiVersion: 'l3mesh.io/v1', kind: 'Namespace', metadata: meta(n, { labels: { name: n } }), spec: {} })),
     ...nodes.map((n) => ({ apiVersion: 'l3mesh.io/v1', kind: 'Node', metadata: meta(n.name), spec: { bgp: { ipv4Address: `${n.ip}/24` } } })),
-    ...nodes.map((n) => ({
+    ...(o.staticBlocks === false ? [] : nodes).map((n) => ({
       apiVersion: 'l3mesh.io/v1', kind: 'IPAMBlock', metadata: meta(n.block.replace('/', '-')),
       spec: { cidr: n.block, affinity: `host:${n.name}`, allocations: Array(64).fill(null), unallocated: [...Array(64).keys()], attributes: [] },
     })),
@@ -83,8 +84,13 @@ export class NodeLab {
     renameSync(tmp, this.clusterFile);
   }
 
-  /** bgpd and agent on every node (writeCluster first). */
-  async startDaemons(): Promise<void> {
+  /** The agent's CNI socket on `node` (when started with cni). */
+  cniSocket(node: string): string {
+    return join(this.lab.dir, `${node}-cni.sock`);
+  }
+
+  /** bgpd and agent on every node (writeCluster first); `cni`: the agents serve the CNI plugin's API. */
+  async startDaemons(o: { cni?: boolean } = {}): Promise<void> {
     for (const n of this.nodes) {
       const sock = join(this.lab.dir, `${n.name}-bgpd.sock`);
       writeFileSync(join(this.lab.dir, `${n.name}-bgpd.yaml`), stringify({
@@ -92,6 +98,7 @@ export class NodeLab {
       }));
       writeFileSync(join(this.lab.dir, `${n.name}-agent.yaml`), stringify({
         nodeName: n.name, datastore: this.clusterFile, speaker: sock, http: '127.0.0.1:9099', routeGraceSeconds: 1,
+        ...(o.cni ? { cni: this.cniSocket(n.name) } : {}),
       }));
       await this.lab.spawn(this.nodeNs.get(n.name)!, `bgpd-${n.name}`, ['node', join(ROOT, 'bin/bgpd.js'), '--config', join(this.lab.dir, `${n.name}-bgpd.yaml`)], { cwd: ROOT });
       await this.startAgent(n.name);
