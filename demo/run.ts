@@ -22,7 +22,8 @@ export interface DemoResult {
   options: DemoOptions;
   labPrefix: string;
   labDir: string;
-  pids: number[];
+  /** every process the lab started (PID and start time, for leftover checks) */
+  processes: { pid: number; start: number; name: string }[];
   sessions: SessionState[];
   pods: { name: string; namespace: string; node: string; ip: string; borrowed: boolean; addMs: number }[];
   blocks: Record<string, string[]>;
@@ -109,7 +110,7 @@ export async function runDemo(o: RunOptions): Promise<DemoResult> {
     const torMissing = await waitUntil('ToR: expected routes', async () => checkTorRoutes(c, await torRoutes(c), exp), (m) => m.length === 0, { timeoutMs: 30_000, abort })
       .catch(async () => checkTorRoutes(c, await torRoutes(c), exp));
     routes.push({ where: 'tor', missing: torMissing });
-    say(`  ToR (BIRD, AS 65100): ${torMissing.length ? `✗ missing: ${torMissing.join('; ')}` : '✓ every block as an aggregate via its node, every borrowed /32 via its borrower'}`);
+    say(`  ToR (BIRD, AS 65100): ${torMissing.length ? `✗ missing: ${torMissing.join('; ')}` : `✓ every block as an aggregate via its node, every borrowed /32 via its borrower${o.tor === 'nodes' ? ' (among the paths: every node also relays what it learned, next hop self)' : ''}`}`);
     say(indent((await birdc(c, 'show', 'route')).trimEnd().split('\n').filter((l) => !/^BIRD|^Table/.test(l)).join('\n')));
 
     step('NetworkPolicy db/db-from-web: pods in "db" accept TCP 8080 only from app=web pods in namespace "web"');
@@ -140,7 +141,7 @@ export async function runDemo(o: RunOptions): Promise<DemoResult> {
     say(`  total ${secs(performance.now() - t0)}`);
 
     const result: DemoResult = {
-      ok, options, labPrefix: lab.prefix, labDir: lab.dir, pids: lab.processes().map((p) => p.pid), sessions: finalSessions,
+      ok, options, labPrefix: lab.prefix, labDir: lab.dir, processes: lab.processes().map((p) => ({ pid: p.pid, start: p.startTime, name: p.name })), sessions: finalSessions,
       pods: pods.map((p) => ({ name: p.name, namespace: p.namespace, node: p.node, ip: p.ip, borrowed: exp.borrowed.includes(p), addMs: Math.round(p.addMs) })),
       blocks: Object.fromEntries(exp.blocks), routes, matrix, convergence: convergence.map((x) => ({ ...x, ms: Math.round(x.ms) })),
       durationS: Math.round((performance.now() - t0) / 100) / 10,
