@@ -61,7 +61,7 @@ function readVarint(b: Buffer, at: { i: number }): number {
 /** InvokeResponse: output (1, bytes) and error_code (2, varint); unknown fields skipped. */
 export function decodeResponse(b: Buffer): { output: Buffer; errorCode: number } {
   const at = { i: 0 };
-  let output = Buffer.alloc(0), errorCode = 0;
+  let output: Buffer = Buffer.alloc(0), errorCode = 0;
   while (at.i < b.length) {
     const key = readVarint(b, at);
     const wire = key & 7, no = Math.floor(key / 8);
