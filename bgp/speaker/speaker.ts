@@ -9,17 +9,18 @@ import { ACCEPT_ALL, REJECT_ALL, compilePolicies, parseCommunity, parseLargeComm
 import { AttrInterner, LocRib, familyOf, type Path, type PathSource, type RibDelta } from '../rib/index.js';
 import { Listener, PeerSession, normalise, type Connection, type SessionEvents } from '../session/index.js';
 import {
-  describeNotification, encodeRouteRefresh, familyByName, findFamily, hardResetNotification, isIpv6Text, maxPrefixNotification, shutdownNotification,
+  describeNotification, encodeRouteRefresh, familyByName, findFamily, hardResetNotification, isIpv6Text, shutdownNotification,
   tryParsePrefix, type FamilyName, type NotificationMessage, type PathAttributes, type Prefix,
 } from '../wire/index.js';
-import type { SessionEndNotification } from '../fsm/index.js';
 import { exportPaths, sendsAddPath } from './add-path.js';
 import { EBGP_MRAI, SELECTION_DEFERRAL_DEFAULT, SEND_HOLD_DEFAULT, type OriginateConfig, type PeerConfig, type SpeakerConfig } from './config.js';
-import { STALE_PATH_TIME, enterLongLived, grView, keepsRoutes, markStale, sweepStale } from './graceful-restart.js';
+import { grView, keepsRoutes } from './graceful-restart.js';
 import { processUpdate } from './inbound.js';
 import { localOpen } from './local-open.js';
-import { DRAIN_BATCH, encodeBatch, exportRoute, flushPeer, type ExportTarget, type OutboundContext } from './outbound.js';
-import { MEMBER_BACKLOG_LIMIT, UpdateGroup, groupKey } from './update-group.js';
+import { exportRoute, flushPeer, type ExportTarget, type OutboundContext } from './outbound.js';
+import { GracefulRestartHelper } from './gr-helper.js';
+import { checkMaxPrefix } from './max-prefix.js';
+import { MEMBER_BACKLOG_LIMIT, UpdateGroups, groupKey } from './update-group.js';
 import { Peer } from './peer.js';
 import type { PeerStatus } from './status.js';
 import { Watchers, type WatchEvent, type WatchListener } from './watch.js';
@@ -45,16 +46,26 @@ export class Speaker {
   private deferralTimer: ReturnType<typeof setTimeout> | undefined;
   /** Some established peer gets ADD-PATH from us: inbound reports every changed prefix. */
   private addPathSenders = 0;
-  /** Update groups by key (update-group.ts). */
-  private readonly groups = new Map<string, UpdateGroup>();
-
-  private readonly memberBacklogLimit: number;
+  /** Update groups (update-group.ts). */
+  private readonly groups: UpdateGroups;
+  /** Graceful restart, helper role (gr-helper.ts). */
+  private readonly gr: GracefulRestartHelper;
 
   /** `memberBacklogLimit`: bytes an update-group member may leave unread before it is reset (default MEMBER_BACKLOG_LIMIT). */
   constructor(private cfg: SpeakerConfig, opts: { logger?: Logger; memberBacklogLimit?: number } = {}) {
-    this.memberBacklogLimit = opts.memberBacklogLimit ?? MEMBER_BACKLOG_LIMIT;
     this.log = opts.logger ?? pino({ level: 'silent' });
     this.locRib = new LocRib({ multipath: cfg.multipath, alwaysCompareMed: cfg.alwaysCompareMed });
+    this.groups = new UpdateGroups({
+      locRib: this.locRib, out: () => this.out, log: this.log, backlogLimit: opts.memberBacklogLimit ?? MEMBER_BACKLOG_LIMIT,
+      resetMember: (m) => {
+        m.session.stop(this.hardIfN(m, { kind: 'notification', code: 6, subcode: 8, data: Buffer.alloc(0) }));
+        if (this.running && !this.adminDown.has(m.cfg.name)) m.session.start();
+      },
+    });
+    this.gr = new GracefulRestartHelper({
+      locRib: this.locRib, interner: this.interner, log: this.log,
+      distribute: (d) => this.distribute(d), isCurrent: (p) => this.peers.get(p.cfg.name) === p,
+    });
     this.listener = new Listener((c) => this.onIncoming(c), (a, err) => this.log.error({ address: a.address, port: a.port, err: err.message }, 'listener error'));
     this.out = this.outboundContext(cfg);
     this.compilePolicies(cfg.policies);
@@ -169,7 +180,7 @@ export class Speaker {
     this.clearPeerTimers(peer);
     peer.session.stop(this.hardIfN(peer, { kind: 'notification', code: 6, subcode: 3, data: Buffer.alloc(0) }));
     // routes kept as stale from an earlier session go with the peer
-    if (peer.stale.size) this.flushAll(peer);
+    if (peer.stale.size) this.gr.flushAll(peer);
     this.peers.delete(name);
     this.byAddress.delete(normalise(peer.cfg.address));
     this.listener.removePeer(peer.cfg.address);
@@ -243,15 +254,7 @@ export class Speaker {
 
   /** Recompute every established peer's Adj-RIB-Out (route-reflection settings changed). */
   private reexportAll(): void {
-    for (const g of this.groups.values()) {
-      g.resetMemos();
-      for (const e of this.locRib.entries()) {
-        const r = exportRoute(g, e.best, this.out);
-        if (r) g.adjOut.announce(r);
-        else g.adjOut.withdraw(e.prefix, familyOf(e.prefix));
-      }
-      this.scheduleGroup(g);
-    }
+    this.groups.reexport();
     for (const peer of this.peers.values()) {
       if (!peer.established || !peer.initialDumpDone || peer.group) continue;
       peer.reflectMemo = new WeakMap();
@@ -265,7 +268,7 @@ export class Speaker {
    * would change nothing, so this is also the initial table and a refresh.
    */
   private requeue(peer: Peer, afi?: number): void {
-    if (peer.group) this.leaveGroup(peer, true);
+    if (peer.group) this.groups.leave(peer, true);
     const multi = this.addPathFamilies(peer);
     for (const e of this.locRib.entries()) {
       if (afi !== undefined && e.prefix.afi !== afi) continue;
@@ -308,7 +311,7 @@ export class Speaker {
     this.adminDown.add(name);
     this.clearPeerTimers(peer);
     peer.session.stop(this.adminNotification(peer, 2, message));
-    if (peer.stale.size) this.flushAll(peer);
+    if (peer.stale.size) this.gr.flushAll(peer);
   }
 
   enablePeer(name: string): void {
@@ -322,13 +325,13 @@ export class Speaker {
     const peer = this.mustPeer(name);
     this.clearPeerTimers(peer);
     peer.session.stop(this.adminNotification(peer, 4, message));
-    if (peer.stale.size) this.flushAll(peer);
+    if (peer.stale.size) this.gr.flushAll(peer);
     if (this.running && !this.adminDown.has(name)) peer.session.start();
   }
 
   /** Update groups: peers sharing one computed and encoded UPDATE stream. */
   updateGroups(): { members: string[]; advertised: number; pending: number }[] {
-    return [...this.groups.values()].map((g) => ({ members: [...g.members].map((m) => m.cfg.name).sort(), advertised: g.adjOut.size, pending: g.adjOut.pending }));
+    return this.groups.list();
   }
 
   /** Prefixes this speaker originates (config and originate()). */
@@ -480,7 +483,7 @@ export class Speaker {
       peer.resetSessionState();
       peer.gr = grView(s.config.localOpen, n.peerCapabilities);
       if (this.addPathFamilies(peer)) this.addPathSenders++;
-      if (peer.stale.size) this.resumeStale(peer, n.families);
+      if (peer.stale.size) this.gr.resumeStale(peer, n.families);
       for (const f of n.families) peer.eorPending.add(f);
       if (this.deferring) {
         this.maybeEndDeferral();
@@ -494,11 +497,11 @@ export class Speaker {
       if (!peer) return;
       peer.lastError = reason;
       if (this.addPathFamilies(peer)) this.addPathSenders--;
-      if (peer.group) this.leaveGroup(peer, false);
+      if (peer.group) this.groups.leave(peer, false);
       const keep = keepsRoutes(peer.gr, notification) && this.peers.get(s.name) === peer;
       peer.resetSessionState();
-      if (keep) this.beginStale(peer, notification);
-      else this.flushAll(peer);
+      if (keep) this.gr.beginStale(peer, notification);
+      else this.gr.flushAll(peer);
     },
     onUpdate: (s, u, errors) => {
       const peer = this.peers.get(s.name);
@@ -512,10 +515,11 @@ export class Speaker {
       for (const f of r.endOfRib) {
         peer.eorReceived.add(f);
         this.log.info({ peer: s.name, family: f }, `End-of-RIB from ${s.name} for ${f}`);
-        if (peer.stale.size) this.sweep(peer, (x) => x === f, `End-of-RIB for ${f}`);
+        if (peer.stale.size) this.gr.sweep(peer, (x) => x === f, `End-of-RIB for ${f}`);
       }
       if (r.endOfRib.length && this.deferring) this.maybeEndDeferral();
-      if (peer.cfg.maxPrefix) this.checkMaxPrefix(peer, u);
+      const over = checkMaxPrefix(peer, u, this.log);
+      if (over) this.closeForMaxPrefix(peer, over.notification, over.restartTime);
     },
     onRouteRefresh: (s, m) => {
       const peer = this.peers.get(s.name);
@@ -528,16 +532,16 @@ export class Speaker {
           peer.session.sendRaw(encodeRouteRefresh({ afi: m.afi, safi: m.safi, subtype: 1 }));
           peer.eorrPending.add(family);
         }
-        if (peer.group) this.leaveGroup(peer, false);
+        if (peer.group) this.groups.leave(peer, false);
         peer.adjOut.clear();
         for (const k of [...peer.addPathSent.keys()]) peer.addPathSent.delete(k);
         if (!this.deferring) this.requeue(peer, m.afi);
       } else if (m.subtype === 1) {
         // BoRR: what is not sent again before EoRR goes away
-        this.distribute(markStale(peer, () => true, this.staleCtx, family));
+        this.gr.markFamilyStale(peer, family);
         this.log.info({ peer: s.name, family }, `enhanced route refresh from ${s.name} for ${family} begins`);
       } else if (m.subtype === 2) {
-        this.sweep(peer, (x) => x === family, `EoRR for ${family}`);
+        this.gr.sweep(peer, (x) => x === family, `EoRR for ${family}`);
       }
     },
     onWritable: (s) => {
@@ -551,14 +555,7 @@ export class Speaker {
   /** Export best-path changes to every peer; ADD-PATH peers also get `touched` (prefixes whose other paths changed). */
   private distribute(deltas: readonly RibDelta[], touched: readonly Prefix[] = []): void {
     if (deltas.length === 0 && touched.length === 0) return;
-    for (const g of this.groups.values()) {
-      for (const d of deltas) {
-        const r = exportRoute(g, d.best, this.out);
-        if (r) g.adjOut.announce(r);
-        else g.adjOut.withdraw(d.prefix, d.family);
-      }
-      if (g.adjOut.pending > 0) this.scheduleGroup(g);
-    }
+    this.groups.distribute(deltas);
     for (const peer of this.peers.values()) {
       if (!peer.established || !peer.initialDumpDone || peer.group) continue;
       const multi = this.addPathFamilies(peer);
@@ -580,77 +577,6 @@ export class Speaker {
       if (peer.adjOut.pending > 0) this.schedule(peer);
     }
     if (this.watchers.active) for (const d of deltas) this.watchers.emit({ type: 'best', delta: d });
-  }
-
-  // ---- graceful restart (RFC 4724, 9494, 8538), helper and restarting roles ----
-
-  private get staleCtx() {
-    return { locRib: this.locRib, interner: this.interner };
-  }
-
-  /** Session down, routes not kept: everything the peer sent leaves the RIBs. */
-  private flushAll(peer: Peer): void {
-    if (peer.grTimer) clearTimeout(peer.grTimer);
-    peer.grTimer = undefined;
-    peer.grPhase = undefined;
-    peer.stale.clear();
-    for (const path of peer.adjIn.clear()) this.interner.release(path.attrs);
-    this.distribute(this.locRib.removeSource(peer.source.id));
-  }
-
-  /** Helper role: keep the peer's routes as stale for its restart time. */
-  private beginStale(peer: Peer, n: SessionEndNotification | undefined): void {
-    const gr = peer.gr!;
-    this.distribute(markStale(peer, (f) => gr.peerFamilies.has(f), this.staleCtx));
-    const secs = gr.peerRestartTime;
-    peer.grPhase = 'restart';
-    this.log.warn({ peer: peer.cfg.name, routes: peer.stale.size, seconds: secs, notification: n ? describeNotification(n) : undefined },
-      `graceful restart: keeping ${peer.stale.size} routes of ${peer.cfg.name} as stale for up to ${secs} s`);
-    this.setGrTimer(peer, secs, () => this.restartTimerExpired(peer));
-  }
-
-  private setGrTimer(peer: Peer, seconds: number, fn: () => void): void {
-    if (peer.grTimer) clearTimeout(peer.grTimer);
-    peer.grTimer = setTimeout(() => {
-      peer.grTimer = undefined;
-      if (this.peers.get(peer.cfg.name) === peer) fn();
-    }, seconds * 1000);
-    peer.grTimer.unref();
-  }
-
-  /** The peer did not come back within its restart time: long-lived stale (RFC 9494) or flush. */
-  private restartTimerExpired(peer: Peer): void {
-    const llgr = peer.gr?.llgr;
-    if (llgr && llgr.size > 0 && !peer.established) {
-      this.distribute(enterLongLived(peer, llgr, this.staleCtx));
-      const secs = Math.min(...llgr.values());
-      peer.grPhase = 'long-lived';
-      this.log.warn({ peer: peer.cfg.name, routes: peer.stale.size, seconds: secs }, `graceful restart: ${peer.cfg.name} did not return; its routes are long-lived stale (LLGR_STALE) for up to ${secs} s`);
-      this.setGrTimer(peer, secs, () => this.sweep(peer, () => true, 'long-lived stale time expired'));
-      return;
-    }
-    this.sweep(peer, () => true, peer.established ? 'stale-path time expired before End-of-RIB' : 'restart time expired');
-  }
-
-  /** The peer is back: flush what it cannot refresh, wait for End-of-RIB for the rest (RFC 4724 §4.2). */
-  private resumeStale(peer: Peer, families: readonly FamilyName[]): void {
-    const gr = peer.gr;
-    this.sweep(peer, (f) => !families.includes(f) || gr?.peerFamilies.get(f) !== true, 'not preserved across the restart (F bit clear, family not negotiated or no GR)');
-    if (peer.stale.size === 0) return;
-    peer.grPhase = 'stale-path';
-    this.setGrTimer(peer, STALE_PATH_TIME, () => this.restartTimerExpired(peer));
-  }
-
-  private sweep(peer: Peer, which: (f: FamilyName) => boolean, why: string): void {
-    const before = peer.stale.size;
-    const deltas = sweepStale(peer, which, this.staleCtx);
-    if (before !== peer.stale.size) this.log.info({ peer: peer.cfg.name, removed: before - peer.stale.size, why }, `stale routes of ${peer.cfg.name} removed: ${why}`);
-    if (peer.stale.size === 0) {
-      if (peer.grTimer) clearTimeout(peer.grTimer);
-      peer.grTimer = undefined;
-      peer.grPhase = undefined;
-    }
-    this.distribute(deltas);
   }
 
   /** Restarting role: end deferral when every enabled peer is up and sent End-of-RIB for all its families (or has no GR). */
@@ -677,98 +603,19 @@ export class Speaker {
     }
   }
 
-  // ---- maximum prefixes (RFC 4486) -------------------------------------------
-
-  private checkMaxPrefix(peer: Peer, u: { mpReach?: { afi: number; safi: number } }): void {
-    const mp = peer.cfg.maxPrefix!;
-    const n = peer.adjIn.counters.received;
-    const warnAt = Math.ceil((mp.limit * (mp.warningPercent ?? 75)) / 100);
-    if (n >= warnAt && !peer.maxPrefixWarned && n <= mp.limit) {
-      peer.maxPrefixWarned = true;
-      this.log.warn({ peer: peer.cfg.name, prefixes: n, limit: mp.limit }, `peer ${peer.cfg.name} sent ${n} prefixes, ${mp.warningPercent ?? 75}% of its limit ${mp.limit}`);
-    }
-    if (n <= mp.limit) return;
-    const afi = u.mpReach?.afi ?? 1, safi = u.mpReach?.safi ?? 1;
-    const restart = mp.restartTime ?? 0;
-    this.log.error({ peer: peer.cfg.name, prefixes: n, limit: mp.limit, restartSeconds: restart },
-      `peer ${peer.cfg.name} exceeded its maximum of ${mp.limit} prefixes (${n}); session closed (Cease 1)${restart > 0 ? `, reconnecting in ${restart} s` : ' until reset or enabled'}`);
-    peer.session.stop(this.hardIfN(peer, maxPrefixNotification(afi, safi, mp.limit)));
-    if (restart > 0 && this.running) {
-      peer.maxPrefixTimer = setTimeout(() => {
-        peer.maxPrefixTimer = undefined;
-        if (this.running && this.peers.get(peer.cfg.name) === peer && !this.adminDown.has(peer.cfg.name)) peer.session.start();
-      }, restart * 1000);
-      peer.maxPrefixTimer.unref();
-    }
-  }
-
-  /** A peer whose own queue drained joins the group of peers that get the same UPDATEs. */
   private joinGroup(peer: Peer): void {
-    if (peer.group || this.deferring) return;
-    const key = groupKey(peer);
-    if (key === undefined) return;
-    let g = this.groups.get(key);
-    if (!g) this.groups.set(key, (g = new UpdateGroup(key, peer)));
-    // the group's queue goes out first, so that the joining peer holds what the members hold
-    else if (g.adjOut.pending > 0) this.flushGroup(g);
-    if (g.members.size === 0) for (const e of this.locRib.entries()) {
-      const r = peer.adjOut.sent(e.prefix);
-      if (r) g.adjOut.adopt(r);
-    }
-    g.members.add(peer);
-    peer.group = g;
-    peer.adjOut.clear();
+    if (!this.deferring) this.groups.join(peer);
   }
 
-  /**
-   * Leave the group; `keepState`: the peer continues on its own from what the
-   * group sent (the group's queue is flushed first), else it starts empty
-   * (session down, or a refresh that sends everything again).
-   */
-  private leaveGroup(peer: Peer, keepState: boolean): void {
-    const g = peer.group;
-    if (!g) return;
-    if (keepState) {
-      if (g.adjOut.pending > 0) this.flushGroup(g);
-      peer.adjOut.clear();
-      for (const e of this.locRib.entries()) {
-        const r = g.adjOut.sent(e.prefix);
-        if (r) peer.adjOut.adopt(r);
-      }
-    }
-    g.members.delete(peer);
-    peer.group = undefined;
-    if (g.members.size === 0) this.groups.delete(g.key);
-  }
-
-  private scheduleGroup(g: UpdateGroup): void {
-    if (g.flushScheduled) return;
-    g.flushScheduled = true;
-    const wait = g.mrai > 0 ? Math.max(0, g.lastFlush + g.mrai * 1000 - Date.now()) : 0;
-    const run = () => {
-      g.flushScheduled = false;
-      if (this.groups.get(g.key) !== g) return;
-      g.lastFlush = Date.now();
-      this.flushGroup(g);
-    };
-    if (wait > 0) setTimeout(run, wait).unref();
-    else setImmediate(run);
-  }
-
-  /** Encode the group's queue once and write it to every member; reset members that fall too far behind. */
-  private flushGroup(g: UpdateGroup): void {
-    while (g.adjOut.pending > 0) {
-      const bufs = encodeBatch(g.adjOut.drain(DRAIN_BATCH), g.tx);
-      for (const m of [...g.members]) {
-        m.session.send(bufs);
-        if (m.session.backlog > this.memberBacklogLimit) {
-          this.log.warn({ peer: m.cfg.name, backlog: m.session.backlog }, `peer ${m.cfg.name} fell too far behind its update group (${m.session.backlog} bytes unsent); resetting it`);
-          this.leaveGroup(m, false);
-          m.session.stop(this.hardIfN(m, { kind: 'notification', code: 6, subcode: 8, data: Buffer.alloc(0) }));
-          if (this.running && !this.adminDown.has(m.cfg.name)) m.session.start();
-        }
-      }
-    }
+  /** Max-prefix (RFC 4486): close with Cease 1 (a Hard Reset where N was agreed), start again after the restart time. */
+  private closeForMaxPrefix(peer: Peer, n: NotificationMessage, restartTime: number): void {
+    peer.session.stop(this.hardIfN(peer, n));
+    if (restartTime <= 0 || !this.running) return;
+    peer.maxPrefixTimer = setTimeout(() => {
+      peer.maxPrefixTimer = undefined;
+      if (this.running && this.peers.get(peer.cfg.name) === peer && !this.adminDown.has(peer.cfg.name)) peer.session.start();
+    }, restartTime * 1000);
+    peer.maxPrefixTimer.unref();
   }
 
   private schedule(peer: Peer): void {
@@ -786,8 +633,6 @@ export class Speaker {
     else setImmediate(run);
   }
 }
-
-// ---- update groups --------------------------------------------------------
 
 function mustParse<T>(v: T | undefined, text: string): T {
   if (v === undefined) throw new Error(`not a community: ${text}`);

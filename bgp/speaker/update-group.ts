@@ -20,13 +20,14 @@
 //     member whose buffer grows past MEMBER_BACKLOG_LIMIT is reset (Cease/Out
 //     of Resources) rather than allowed to grow memory forever.
 
-import { AdjRibOut, type PathSource } from '../rib/index.js';
+import type { Logger } from 'pino';
+import { AdjRibOut, type LocRib, type PathSource, type RibDelta } from '../rib/index.js';
 import type { Policy } from '../policy/index.js';
 import type { FamilyName, PathAttributes, WireOptions } from '../wire/index.js';
 import type { PeerConfig } from './config.js';
 import { EBGP_MRAI } from './config.js';
 import type { GrView } from './graceful-restart.js';
-import type { ExportTarget } from './outbound.js';
+import { DRAIN_BATCH, encodeBatch, exportRoute, type ExportTarget, type OutboundContext } from './outbound.js';
 import type { Peer } from './peer.js';
 
 /** Bytes a member may have waiting in its socket buffer before it is reset. */
@@ -78,5 +79,122 @@ export class UpdateGroup implements ExportTarget {
     this.baseMemo = [new WeakMap(), new WeakMap()];
     this.reflectMemo = new WeakMap();
     this.exportMemo = new WeakMap();
+  }
+}
+
+export interface UpdateGroupsDeps {
+  readonly locRib: LocRib;
+  /** The current export context (it changes on reconfiguration). */
+  out(): OutboundContext;
+  readonly log: Logger;
+  /** Bytes a member may leave unread (MEMBER_BACKLOG_LIMIT by default). */
+  readonly backlogLimit: number;
+  /** A member that fell too far behind: reset its session (it has left its group already). */
+  resetMember(peer: Peer): void;
+}
+
+/** The speaker's update groups: membership, export into the shared queue, one encoding per flush. */
+export class UpdateGroups {
+  private readonly groups = new Map<string, UpdateGroup>();
+
+  constructor(private readonly d: UpdateGroupsDeps) {}
+
+  list(): { members: string[]; advertised: number; pending: number }[] {
+    return [...this.groups.values()].map((g) => ({ members: [...g.members].map((m) => m.cfg.name).sort(), advertised: g.adjOut.size, pending: g.adjOut.pending }));
+  }
+
+  /** Best-path changes into every group's queue. */
+  distribute(deltas: readonly RibDelta[]): void {
+    for (const g of this.groups.values()) {
+      for (const d of deltas) {
+        const r = exportRoute(g, d.best, this.d.out());
+        if (r) g.adjOut.announce(r);
+        else g.adjOut.withdraw(d.prefix, d.family);
+      }
+      if (g.adjOut.pending > 0) this.schedule(g);
+    }
+  }
+
+  /** Export rules changed (route reflection settings): recompute every group from the Loc-RIB. */
+  reexport(): void {
+    for (const g of this.groups.values()) {
+      g.resetMemos();
+      for (const e of this.d.locRib.entries()) {
+        const r = exportRoute(g, e.best, this.d.out());
+        if (r) g.adjOut.announce(r);
+        else g.adjOut.withdraw(e.prefix, e.best.family);
+      }
+      this.schedule(g);
+    }
+  }
+
+  /** A peer whose own queue drained joins the group of peers that get the same UPDATEs. */
+  join(peer: Peer): void {
+    if (peer.group) return;
+    const key = groupKey(peer);
+    if (key === undefined) return;
+    let g = this.groups.get(key);
+    if (!g) this.groups.set(key, (g = new UpdateGroup(key, peer)));
+    // the group's queue goes out first, so that the joining peer holds what the members hold
+    else if (g.adjOut.pending > 0) this.flush(g);
+    if (g.members.size === 0) {
+      for (const e of this.d.locRib.entries()) {
+        const r = peer.adjOut.sent(e.prefix);
+        if (r) g.adjOut.adopt(r);
+      }
+    }
+    g.members.add(peer);
+    peer.group = g;
+    peer.adjOut.clear();
+  }
+
+  /**
+   * Leave the group; `keepState`: the peer continues on its own from what the
+   * group sent (the group's queue is flushed first), else it starts empty
+   * (session down, or a refresh that sends everything again).
+   */
+  leave(peer: Peer, keepState: boolean): void {
+    const g = peer.group;
+    if (!g) return;
+    if (keepState) {
+      if (g.adjOut.pending > 0) this.flush(g);
+      peer.adjOut.clear();
+      for (const e of this.d.locRib.entries()) {
+        const r = g.adjOut.sent(e.prefix);
+        if (r) peer.adjOut.adopt(r);
+      }
+    }
+    g.members.delete(peer);
+    peer.group = undefined;
+    if (g.members.size === 0) this.groups.delete(g.key);
+  }
+
+  private schedule(g: UpdateGroup): void {
+    if (g.flushScheduled) return;
+    g.flushScheduled = true;
+    const wait = g.mrai > 0 ? Math.max(0, g.lastFlush + g.mrai * 1000 - Date.now()) : 0;
+    const run = () => {
+      g.flushScheduled = false;
+      if (this.groups.get(g.key) !== g) return;
+      g.lastFlush = Date.now();
+      this.flush(g);
+    };
+    if (wait > 0) setTimeout(run, wait).unref();
+    else setImmediate(run);
+  }
+
+  /** Encode the group's queue once and write it to every member; reset members that fall too far behind. */
+  private flush(g: UpdateGroup): void {
+    while (g.adjOut.pending > 0) {
+      const bufs = encodeBatch(g.adjOut.drain(DRAIN_BATCH), g.tx);
+      for (const m of [...g.members]) {
+        m.session.send(bufs);
+        if (m.session.backlog > this.d.backlogLimit) {
+          this.d.log.warn({ peer: m.cfg.name, backlog: m.session.backlog }, `peer ${m.cfg.name} fell too far behind its update group (${m.session.backlog} bytes unsent); resetting it`);
+          this.leave(m, false);
+          this.d.resetMember(m);
+        }
+      }
+    }
   }
 }
