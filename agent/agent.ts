@@ -15,7 +15,7 @@
 
 import type { Logger } from 'pino';
 import { ClusterState } from './calc/cluster-state.js';
-import { localRoutes, originated, peers, policyModel } from './calc/derive.js';
+import { bgpAddress, localRoutes, originated, peers, policyModel } from './calc/derive.js';
 import type { Datastore, Kind } from './datastore/types.js';
 import type { RouteSpec } from './dataplane/routes/spec.js';
 import type { RouteTable } from './dataplane/routes/route-table.js';
@@ -174,7 +174,7 @@ export class Agent {
     if (this.dirty.speaker && this.o.speaker) {
       this.dirty.speaker = false;
       this.o.speaker.setPeers(peers(this.state, me));
-      this.o.speaker.setOriginated(originated(this.state, me));
+      this.o.speaker.setOriginated(originated(this.state, me), bgpAddress(this.state, me).v6);
     }
     if (this.dirty.policy) {
       this.dirty.policy = false;

@@ -11,7 +11,7 @@
 // Calls fail while the speaker is down; the link retries every second.
 
 import type { Logger } from 'pino';
-import { connectApi, type ApiClient, type PeerConf } from '../bgp/index.js';
+import { ApiFamily, connectApi, type ApiClient, type PeerConf } from '../bgp/index.js';
 import type { PeerIntent } from './calc/derive.js';
 
 export interface LearnedRoute {
@@ -33,8 +33,9 @@ export class SpeakerLink {
   private client: ApiClient | undefined;
   private desiredPeers = new Map<string, PeerIntent>();
   private appliedPeers = new Map<string, string>();
-  private desiredPaths = new Set<string>();
-  private appliedPaths = new Set<string>();
+  /** prefix → next hop to announce ('' = the session's own address). */
+  private desiredPaths = new Map<string, string>();
+  private appliedPaths = new Map<string, string>();
   private learned = new Map<string, LearnedRoute>();
   private stopped = false;
   private syncing = false;
@@ -61,8 +62,13 @@ export class SpeakerLink {
     this.kick();
   }
 
-  setOriginated(prefixes: readonly string[]): void {
-    this.desiredPaths = new Set(prefixes);
+  /**
+   * Prefixes to originate. IPv6 ones carry `nextHop6` (the node's IPv6
+   * address): over an IPv4 session the speaker has no IPv6 address of its
+   * own to put in MP_REACH_NLRI.
+   */
+  setOriginated(prefixes: readonly string[], nextHop6?: string): void {
+    this.desiredPaths = new Map(prefixes.map((p) => [p, p.includes(':') ? (nextHop6 ?? '') : '']));
     this.kick();
   }
 
@@ -98,8 +104,8 @@ export class SpeakerLink {
       // after a (re)connect: learn what the speaker has, so stale peers/paths of an earlier agent go too
       const { peers } = await c.call('listPeers', {});
       this.appliedPeers = new Map(peers.filter((p) => p.conf && isOurs(p.conf.name)).map((p) => [p.conf!.name, '?']));
-      this.appliedPaths = new Set();
-      for await (const p of c.listPaths({})) if (p.source?.local) this.appliedPaths.add(p.prefix);
+      this.appliedPaths = new Map();
+      for await (const p of c.listPaths({})) if (p.source?.local) this.appliedPaths.set(p.prefix, '?');
       this.resync = false;
     }
     for (const [name, intent] of this.desiredPeers) {
@@ -116,12 +122,12 @@ export class SpeakerLink {
       await c.call('deletePeer', { name });
       this.appliedPeers.delete(name);
     }
-    for (const prefix of this.desiredPaths) {
-      if (this.appliedPaths.has(prefix)) continue;
-      await c.call('addPath', { prefix, communities: [], largeCommunities: [], nextHop: '' });
-      this.appliedPaths.add(prefix);
+    for (const [prefix, nextHop] of this.desiredPaths) {
+      if (this.appliedPaths.get(prefix) === nextHop) continue;
+      await c.call('addPath', { prefix, communities: [], largeCommunities: [], nextHop });
+      this.appliedPaths.set(prefix, nextHop);
     }
-    for (const prefix of [...this.appliedPaths]) {
+    for (const prefix of [...this.appliedPaths.keys()]) {
       if (this.desiredPaths.has(prefix)) continue;
       await c.call('deletePath', { prefix });
       this.appliedPaths.delete(prefix);
@@ -187,7 +193,7 @@ const isOurs = (name: string) => name.startsWith('mesh-') || name.startsWith('pe
 function toConf(p: PeerIntent): PeerConf {
   return {
     name: p.name, address: p.address, asn: p.asn, port: p.port === 179 ? 0 : p.port, localAddress: '', passive: p.passive, holdTime: 0,
-    connectRetryTime: 0, families: [], importPolicy: 'accept-all', exportPolicy: 'accept-all', nextHop: '',
+    connectRetryTime: 0, families: [ApiFamily.FAMILY_IPV4_UNICAST, ApiFamily.FAMILY_IPV6_UNICAST], importPolicy: 'accept-all', exportPolicy: 'accept-all', nextHop: '',
   };
 }
 

@@ -75,7 +75,8 @@ export function originated(s: ClusterState, me: string): string[] {
   return [...out].sort();
 }
 
-function bgpAddress(s: ClusterState, node: string): { v4?: string; v6?: string } {
+/** A node's BGP (underlay) addresses, without prefix length. */
+export function bgpAddress(s: ClusterState, node: string): { v4?: string; v6?: string } {
   const n = s.get('Node', node);
   const v4 = n?.spec.bgp?.ipv4Address;
   const v6 = n?.spec.bgp?.ipv6Address;

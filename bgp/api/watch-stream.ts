@@ -57,7 +57,7 @@ export function serveWatch(sp: Speaker, call: ServerWritableStream<WatchRequest,
     return {
       bestPath: {
         prefix: d.prefix.toString(), family: familyToProto(d.family), multipathCount: d.multipath.length, reason: d.best ? d.reason : 'withdrawn',
-        multipathNextHops: [...new Set(d.multipath.flatMap((p) => p.nextHop))],
+        multipathNextHops: [...new Set(d.multipath.map((p) => p.nextHop[0]).filter((h): h is string => h !== undefined))],
         ...(d.best ? { best: pathToProto(d.best, true, (a) => names.get(a) ?? a) } : {}),
       },
     };

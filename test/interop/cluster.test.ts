@@ -22,13 +22,13 @@ import { NodeLab, clusterResources, nodeDefs, wep, type PodDef } from '../cluste
 
 const NODES = nodeDefs(3);
 const PODS: PodDef[] = [
-  { node: 'n1', ns: 'web', name: 'w1', ip: '100.64.1.2', labels: { app: 'web' } },
-  { node: 'n1', ns: 'db', name: 'd1', ip: '100.64.1.3', labels: { app: 'db' } },
-  { node: 'n2', ns: 'web', name: 'w2', ip: '100.64.2.2', labels: { app: 'web' } },
-  { node: 'n2', ns: 'db', name: 'd2', ip: '100.64.2.3', labels: { app: 'db' } },
-  { node: 'n3', ns: 'web', name: 'w3', ip: '100.64.3.2', labels: { app: 'web' } },
-  // borrowed from n1's block
-  { node: 'n3', ns: 'other', name: 'o3', ip: '100.64.1.10', labels: { app: 'other' } },
+  { node: 'n1', ns: 'web', name: 'w1', ip: '100.64.1.2', ip6: '2001:db8:100:1::2', labels: { app: 'web' } },
+  { node: 'n1', ns: 'db', name: 'd1', ip: '100.64.1.3', ip6: '2001:db8:100:1::3', labels: { app: 'db' } },
+  { node: 'n2', ns: 'web', name: 'w2', ip: '100.64.2.2', ip6: '2001:db8:100:2::2', labels: { app: 'web' } },
+  { node: 'n2', ns: 'db', name: 'd2', ip: '100.64.2.3', ip6: '2001:db8:100:2::3', labels: { app: 'db' } },
+  { node: 'n3', ns: 'web', name: 'w3', ip: '100.64.3.2', ip6: '2001:db8:100:3::2', labels: { app: 'web' } },
+  // borrowed from n1's blocks
+  { node: 'n3', ns: 'other', name: 'o3', ip: '100.64.1.10', ip6: '2001:db8:100:1::10', labels: { app: 'other' } },
 ];
 
 let lab: Lab;
@@ -37,9 +37,9 @@ const meta = (name: string, extra: Record<string, unknown> = {}) => ({ name, ...
 const routesOf = (node: string) => c.routesOf(node);
 const diagnose = () => c.diagnose();
 
-async function canReach(from: PodDef, to: PodDef): Promise<boolean> {
+async function canReach(from: PodDef, to: PodDef, v6 = false): Promise<boolean> {
   try {
-    await lab.exec(c.podNs.get(from.name)!, ['ping', '-c', '1', '-W', '1', to.ip], { timeoutMs: 5000 });
+    await lab.exec(c.podNs.get(from.name)!, ['ping', '-c', '1', '-W', '1', v6 ? to.ip6! : to.ip], { timeoutMs: 5000 });
     return true;
   } catch {
     return false;
@@ -99,6 +99,20 @@ describe('three nodes: agents and speakers', () => {
     const hops = await lab.exec(c.podNs.get('w1')!, ['traceroute', '-n', '-q', '1', '-w', '1', '-m', '5', d2.ip], { timeoutMs: 20_000 });
     const addrs = hops.split('\n').slice(1).map((l) => l.trim().split(/\s+/)[1]).filter(Boolean);
     expect(addrs).toEqual(['198.18.10.1', '198.18.10.2', d2.ip]);
+  });
+
+  it('IPv6 alongside: /128s, v6 blocks as blackholes and via routes over MP-BGP, every pod reaches every other over IPv6', async () => {
+    for (const n of NODES) {
+      await waitUntil(`${n.name}: IPv6 routes`, () => c.routesOf(n.name, 6), (rs) => {
+        const by = new Map(rs.map((r) => [r.dst, r]));
+        return NODES.every((m) => (m.name === n.name ? by.get(m.block6)?.type === 'blackhole' : by.get(m.block6)?.gateway === m.ip6)) &&
+          PODS.filter((p) => p.node === n.name).every((p) => by.get(p.ip6!)?.dev !== undefined) &&
+          (n.name === 'n3' || by.get('2001:db8:100:1::10')?.gateway === '2001:db8:10::3');
+      }, { timeoutMs: 30_000, diagnose });
+    }
+    const pairs = PODS.flatMap((a) => PODS.filter((b) => b !== a).map((b) => [a, b] as const));
+    const results = await Promise.all(pairs.map(async ([a, b]) => [`${a.name}→${b.name}`, await canReach(a, b, true)] as const));
+    expect(results.filter(([, ok]) => !ok).map(([k]) => k)).toEqual([]);
   });
 
   it('a NetworkPolicy denies and allows end to end', async () => {

@@ -357,7 +357,10 @@ export interface BestPathChange {
   multipathCount: number;
   /** Decision step that chose the best path, or "withdrawn". */
   reason: string;
-  /** Next hops of every multipath (ECMP) member, best first, without duplicates. */
+  /**
+   * The next hop of every multipath (ECMP) member (its first, global one for
+   * IPv6), best first, without duplicates.
+   */
   multipathNextHops: string[];
 }
 
