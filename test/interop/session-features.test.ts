@@ -152,7 +152,7 @@ describe('ADD-PATH with BIRD and GoBGP', () => {
 describe('max-prefix against BIRD', () => {
   it('5 prefixes over a limit of 3: Cease / max prefixes, restart after 2 s, stable once BIRD sends 3', async () => {
     const tooMany = (x: PeerStatus) => x.state !== 'Established' && /maximum number of prefixes/i.test(x.lastError ?? '');
-    const st1 = await waitUntil('d: mpb torn down for too many prefixes', () => status('d', 'mpb'), tooMany, { timeoutMs: 30_000, intervalMs: 100, diagnose });
+    const st1 = await waitUntil('d: mpb torn down for too many prefixes', () => status('d', 'mpb'), tooMany, { timeoutMs: 60_000, intervalMs: 100, diagnose });
     expect(st1.messages?.notificationsOut ?? 0, 'we sent a NOTIFICATION').toBeGreaterThanOrEqual(1);
     expect(st1.accepted, 'the peer\'s routes are dropped').toBe(0);
     expect((await bgpd('d').routes('mpb', V4)).length, 'no route of mpb left in our table').toBe(0);
@@ -162,16 +162,16 @@ describe('max-prefix against BIRD', () => {
 
     // the restart timer brings the session back; BIRD still sends 5, so it closes again
     const downAt = Date.now();
-    await bgpd('d').waitEstablished('mpb', 30_000);
+    await bgpd('d').waitEstablished('mpb', 60_000);
     expect(Date.now() - downAt, 'not back before the 2 s restart timer').toBeGreaterThanOrEqual(1500);
     const before = (await status('d', 'mpb')).messages?.notificationsOut ?? 0;
     await waitUntil('d: mpb torn down again', () => status('d', 'mpb'), (x) => tooMany(x) && (x.messages?.notificationsOut ?? 0) > before,
-      { timeoutMs: 30_000, intervalMs: 100, diagnose });
+      { timeoutMs: 60_000, intervalMs: 100, diagnose });
 
     await mpb.withdraw(MP_PREFIXES[4] ?? '');
     await mpb.withdraw(MP_PREFIXES[3] ?? '');
-    await bgpd('d').waitEstablished('mpb', 30_000);
-    await bgpd('d').waitRouteCount('mpb', V4, 3, 30_000, (n) => n === 3);
+    await bgpd('d').waitEstablished('mpb', 60_000);
+    await bgpd('d').waitRouteCount('mpb', V4, 3, 60_000, (n) => n === 3);
     const stable = await status('d', 'mpb');
     for (const end = Date.now() + 6000; Date.now() < end; await sleep(250)) {
       const x = await status('d', 'mpb');
