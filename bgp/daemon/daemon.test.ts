@@ -133,7 +133,9 @@ describe('bgpd process', () => {
     procs[0]!.kill('SIGINT');
     const p = await until('b sees the shutdown', () => ask<Peer>('b', 'peer a'), (x) => x.state !== 'Established');
     expect(p.lastError ?? '').toContain('Administrative Shutdown');
-    expect(logs.b).toContain('received NOTIFICATION from a: Cease / Hard Reset (cause: Cease / Administrative Shutdown: \\"bgpd stopped (SIGINT)\\")');
+    // the log line reaches us through b's stdout pipe, possibly after the status answer
+    await until('b logs the NOTIFICATION in words', async () => logs.b ?? '',
+      (l) => l.includes('received NOTIFICATION from a: Cease / Hard Reset (cause: Cease / Administrative Shutdown: \\"bgpd stopped (SIGINT)\\")'));
     const routes = await until('b dropped a\'s routes', () => ask<Route[]>('b', 'routes'), (r) => !r.some((x) => x.prefix === '100.64.2.0/26'));
     expect(routes.some((x) => x.prefix === '100.64.1.0/26')).toBe(false);
   });
