@@ -4,9 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { API_VERSION, type Resource } from '../datastore/types.js';
 import { ClusterState } from './cluster-state.js';
-import { cidrContains } from './cidr.js';
-import { localRoutes, originated, parsePeerIp, peers, policyModel } from './derive.js';
-import { selectorMatches } from './node-selector.js';
+import { cidrContains } from '../net/cidr.js';
+import { localRoutes, originated, parsePeerIp, peers, policyModel, selectorMatches } from './derive.js';
 
 const r = (kind: string, name: string, spec: unknown, extra: { namespace?: string; labels?: Record<string, string> } = {}): Resource =>
   ({ apiVersion: API_VERSION, kind, metadata: { name, ...extra }, spec }) as Resource;

@@ -16,8 +16,8 @@
 //                 peerSelector peering to nodes
 //   policyModel   the NetworkPolicy driver's input (agent/policy/model.ts)
 
-import { cidrContains, parseCidr } from './cidr.js';
-import { selectorMatches } from './node-selector.js';
+import { cidrContains, familyOf } from '../net/cidr.js';
+import { parseNodeSelector, type NodeSelector } from '../ipam/selector.js';
 import type { ClusterState } from './cluster-state.js';
 import type { RouteSpec } from '../dataplane/routes/spec.js';
 import type { Endpoint, NetworkPolicy, PolicyModel } from '../policy/index.js';
@@ -67,8 +67,7 @@ export function originated(s: ClusterState, me: string): string[] {
   for (const w of s.list('WorkloadEndpoint')) {
     if (w.spec.node !== me) continue;
     for (const n of w.spec.ipNetworks) {
-      const host = parseCidr(n);
-      if (!host) continue;
+      if (familyOf(n.split('/')[0]!) === undefined) continue;
       if (!blocks.some((b) => cidrContains(b, n)) && exportable(n)) out.add(n);
     }
   }
@@ -100,6 +99,18 @@ export function parsePeerIp(text: string): { address: string; port: number } | u
 function compareAddr(a: string, b: string): number {
   const num = (x: string) => x.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
   return a.includes(':') || b.includes(':') ? (a < b ? -1 : a > b ? 1 : 0) : num(a) - num(b);
+}
+
+const selectors = new Map<string, NodeSelector | null>();
+
+/** Calico selector (agent/ipam/selector.ts) over node labels; one that does not parse matches nothing (validation reports it). */
+export function selectorMatches(text: string, labels: Readonly<Record<string, string>>): boolean {
+  let sel = selectors.get(text);
+  if (sel === undefined) {
+    try { sel = parseNodeSelector(text); } catch { sel = null; }
+    selectors.set(text, sel);
+  }
+  return sel !== null && sel(labels);
 }
 
 export function peers(s: ClusterState, me: string): PeerIntent[] {

@@ -1,7 +1,9 @@
 // The little CIDR handling validation needs: "addr/len" parsed into family,
 // address bits and prefix length (RFC 4632 notation; IPv6 text per RFC 4291
-// §2.2, including an embedded IPv4 tail), with the host bits checked.
+// §2.2, including an embedded IPv4 tail), with the host bits checked and the
+// validation's own messages; the bit arithmetic is agent/net/cidr.ts.
 import { isIPv4, isIPv6 } from 'node:net';
+import { toBits } from '../net/cidr.js';
 
 export interface ParsedCidr {
   readonly family: 4 | 6;
@@ -11,28 +13,11 @@ export interface ParsedCidr {
 
 export const familyOf = (addr: string): 4 | 6 | undefined => (isIPv4(addr) ? 4 : isIPv6(addr) ? 6 : undefined);
 
-function v4Bits(addr: string): bigint {
-  return addr.split('.').reduce((acc, o) => (acc << 8n) | BigInt(Number(o)), 0n);
-}
-
-function v6Bits(addr: string): bigint {
-  const [head = '', tail] = addr.split('::');
-  const groups = (s: string): bigint[] => (s === '' ? [] : s.split(':').flatMap((g) => {
-    if (!g.includes('.')) return [BigInt(parseInt(g, 16))];
-    const v = v4Bits(g);
-    return [v >> 16n, v & 0xffffn];
-  }));
-  const h = groups(head);
-  const t = tail === undefined ? [] : groups(tail);
-  const all = tail === undefined ? h : [...h, ...new Array<bigint>(8 - h.length - t.length).fill(0n), ...t];
-  return all.reduce((acc, g) => (acc << 16n) | g, 0n);
-}
-
 /** An address's bits, or undefined when it is not an IP address. */
 export function addressBits(addr: string): { family: 4 | 6; bits: bigint } | undefined {
   const family = familyOf(addr);
   if (family === undefined) return undefined;
-  return { family, bits: family === 4 ? v4Bits(addr) : v6Bits(addr) };
+  return { family, bits: toBits(addr, family) };
 }
 
 /**

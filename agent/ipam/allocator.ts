@@ -25,7 +25,7 @@ import { addressAt, hostPrefix, parseCidr, poolInfo, type Family, type PoolInfo 
 import { IpamError, isNotFound, withCas } from './retry.js';
 import { parseNodeSelector } from './selector.js';
 import { adjustHandle, getBlock, hostAffinity, listBlocks, releaseInBlock, type Block } from './store.js';
-import { contains } from '../policy/cidr.js';
+import { contains } from '../net/cidr.js';
 
 /** IPAM object names (agent/datastore/validate.ts): the handle ID is the IPAMHandle's name. */
 const HANDLE_ID = /^[A-Za-z0-9]([-A-Za-z0-9_.:]*[A-Za-z0-9])?$/;

@@ -5,7 +5,7 @@
 // their CIDR with '/' and ':' turned into '-' (Calico's names, and valid
 // Kubernetes object names for IPv6 too). Numbers are bigint so that IPv6
 // pools of any size can be indexed without enumerating them.
-import { formatCidr, parseCidr as parseCidrText, type Cidr } from '../policy/cidr.js';
+import { formatCidr, parseCidr as parseCidrText, type Cidr } from '../net/cidr.js';
 import type { IPPoolSpec, ResourceOf } from '../datastore/types.js';
 
 export type Family = 4 | 6;

@@ -6,7 +6,7 @@
 // without one live on other nodes and only feed selector ipsets.
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
-export type Family = 4 | 6;
+export type { Family } from '../net/cidr.js';
 
 export interface NamedPort {
   name: string;

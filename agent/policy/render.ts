@@ -12,7 +12,7 @@
 // chain in name order followed by "return if marked", then DROP (default
 // deny). Fail closed: an endpoint selected by a policy that cannot be
 // rendered, or itself invalid, gets chains that drop everything.
-import { parseCidr } from './cidr.js';
+import { parseCidr } from '../net/cidr.js';
 import { ChainHasher, emptyChains, type DesiredState, type Hook, type RenderFailure } from './desired.js';
 import type { Endpoint, Family, NetworkPolicy, PolicyConfig, PolicyModel } from './model.js';
 import { NAMESPACE_NAME_LABEL } from './model.js';

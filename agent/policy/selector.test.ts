@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalAddr, contains, parseCidr, setEntries } from './cidr.js';
+import { canonicalAddr, contains, parseCidr, setEntries } from '../net/cidr.js';
 import { canonicalSelector, matches, selectorErrors } from './selector.js';
 
 describe('label selectors', () => {

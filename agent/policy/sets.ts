@@ -4,7 +4,7 @@
 // port" (hash:ip,port with `ip,proto:port` entries, so one rule covers pods
 // whose port of that name has different numbers). Names hash the meaning,
 // not the members: membership changes touch only the set, never a chain.
-import { canonicalAddr, parseCidr, setEntries } from './cidr.js';
+import { canonicalAddr, parseCidr, setEntries } from '../net/cidr.js';
 import type { DesiredSet, SetType } from './desired.js';
 import type { Endpoint, Family, IPBlock, LabelSelector, Protocol } from './model.js';
 import { NAMESPACE_NAME_LABEL } from './model.js';

@@ -4,7 +4,7 @@
 // its cidr, ports (1-65535 or an IANA service name, endPort only with a
 // numeric port and ≥ it), protocols. A policy with errors cannot be rendered;
 // the renderer then fails closed for the endpoints it would select.
-import { contains, familyOf, parseCidr, type Cidr } from './cidr.js';
+import { contains, familyOf, parseCidr, type Cidr } from '../net/cidr.js';
 import type { Endpoint, NetworkPolicy, PolicyConfig, PolicyPeer, PolicyPort } from './model.js';
 import { selectorErrors } from './selector.js';
 

@@ -1,12 +1,16 @@
-// CIDR handling for ipBlock peers and pools: parse and validate, canonical
-// text (network address, compressed IPv6), containment, and the split of a
-// /0 into two /1s (ipset hash:net cannot hold a zero-length prefix).
+// Prefix arithmetic shared by the agent (policy ipBlocks, IPAM pools and
+// blocks, the calculation graph, datastore validation): parse and validate,
+// address bits, canonical text (network address, compressed IPv6, RFC 5952),
+// containment, and the split of a /0 into two /1s (ipset hash:net cannot hold
+// a zero-length prefix). Bits are bigint so IPv6 is exact.
 import { isIPv4, isIPv6 } from 'node:net';
-import type { Family } from './model.js';
+
+export type Family = 4 | 6;
 
 export interface Cidr { family: Family; bits: bigint; len: number }
 
-function toBits(addr: string, family: Family): bigint {
+/** The bits of an address of a known family. */
+export function toBits(addr: string, family: Family): bigint {
   if (family === 4) return addr.split('.').reduce((acc, o) => (acc << 8n) | BigInt(Number(o)), 0n);
   const [head = '', tail] = addr.split('::');
   const parse = (s: string): number[] => (s === '' ? [] : s.split(':').flatMap((g) =>
@@ -69,4 +73,13 @@ export function setEntries(c: Cidr): string[] {
   const max = c.family === 4 ? 32 : 128;
   if (c.len === 0) return [`${fromBits(0n, c.family)}/1`, `${fromBits(1n << BigInt(max - 1), c.family)}/1`];
   return [c.len === max ? fromBits(c.bits, c.family) : formatCidr(c)];
+}
+
+/** `inner` lies inside `outer`, both as text; false when either is not a CIDR. */
+export function cidrContains(outer: string, inner: string): boolean {
+  try {
+    return contains(parseCidr(outer, true), parseCidr(inner, true));
+  } catch {
+    return false;
+  }
 }
