@@ -5,7 +5,7 @@
 // This is the native TypeScript API; the daemon and the gRPC adapter wrap it.
 
 import pino, { type Logger } from 'pino';
-import { ACCEPT_ALL, REJECT_ALL, compilePolicies, parseCommunity, parseLargeCommunity, type Policy } from '../policy/index.js';
+import { ACCEPT_ALL, REJECT_ALL, compilePolicies, type Policy } from '../policy/index.js';
 import { AttrInterner, LocRib, familyOf, type Path, type PathSource, type RibDelta } from '../rib/index.js';
 import { Listener, PeerSession, normalise, type Connection, type SessionEvents } from '../session/index.js';
 import {
@@ -17,15 +17,15 @@ import { EBGP_MRAI, SELECTION_DEFERRAL_DEFAULT, SEND_HOLD_DEFAULT, type Originat
 import { grView, keepsRoutes } from './graceful-restart.js';
 import { processUpdate } from './inbound.js';
 import { localOpen } from './local-open.js';
+import { originatedPath, localSource } from './originate.js';
 import { exportRoute, flushPeer, type ExportTarget, type OutboundContext } from './outbound.js';
 import { GracefulRestartHelper } from './gr-helper.js';
 import { checkMaxPrefix } from './max-prefix.js';
 import { MEMBER_BACKLOG_LIMIT, UpdateGroups, groupKey } from './update-group.js';
 import { Peer } from './peer.js';
-import type { PeerStatus } from './status.js';
+import { peerStatusOf, type PeerStatus } from './status.js';
 import { Watchers, type WatchEvent, type WatchListener } from './watch.js';
 
-const LOCAL_SOURCE = (routerId: string, asn: number): PathSource => ({ id: 0, address: '', peerAs: asn, routerId, ibgp: false, local: true });
 
 export class Speaker {
   readonly log: Logger;
@@ -346,37 +346,16 @@ export class Speaker {
   }
 
   peerStatus(): PeerStatus[] {
-    return [...this.peers.values()].map((p) => this.statusOf(p));
+    return [...this.peers.values()].map((p) => peerStatusOf(p));
   }
 
-  private statusOf(p: Peer): PeerStatus {
-    const snap = p.session.snapshot;
-    return {
-      name: p.cfg.name, address: p.cfg.address, asn: p.cfg.asn, type: p.ibgp ? 'ibgp' : 'ebgp', state: snap.state, since: p.session.since,
-      ...(p.lastError ?? snap.lastError ? { lastError: p.lastError ?? snap.lastError } : {}),
-      received: p.adjIn.size + p.rejected, accepted: p.adjIn.size, advertised: (p.group?.adjOut ?? p.adjOut).size,
-      families: p.families, messages: { ...p.session.counters },
-      ...(p.grPhase ? { gracefulRestart: { phase: p.grPhase, staleRoutes: p.stale.size } } : {}),
-    };
-  }
 
   // ---- routes --------------------------------------------------------------
 
   /** Originate a prefix (our own route); replaces an earlier one for the same prefix. */
   originate(o: OriginateConfig): void {
-    const prefix = tryParsePrefix(o.prefix);
-    if (!prefix) throw new Error(`not a prefix: ${o.prefix}`);
-    const family: FamilyName = prefix.afi === 1 ? 'ipv4-unicast' : 'ipv6-unicast';
-    const communities = (o.communities ?? []).map((c) => mustParse(parseCommunity(c), c));
-    const large = (o.largeCommunities ?? []).map((c) => mustParse(parseLargeCommunity(c), c));
-    const attrs: PathAttributes = {
-      origin: 0, asPath: [],
-      ...(o.med !== undefined ? { med: o.med } : {}), ...(o.localPref !== undefined ? { localPref: o.localPref } : {}),
-      ...(communities.length ? { communities } : {}), ...(large.length ? { largeCommunities: large } : {}),
-      ...(o.nextHop && family === 'ipv4-unicast' && !isIpv6Text(o.nextHop) ? { nextHop: o.nextHop } : {}),
-    };
-    const path: Path = { prefix, family, attrs: this.interner.intern(attrs), nextHop: o.nextHop ? [o.nextHop] : [], source: LOCAL_SOURCE(this.cfg.routerId, this.cfg.asn) };
-    const key = prefix.toString();
+    const path = originatedPath(o, localSource(this.cfg.routerId, this.cfg.asn), this.interner);
+    const key = path.prefix.toString();
     const prev = this.originated.get(key);
     if (prev) this.interner.release(prev.attrs);
     this.originated.set(key, path);
@@ -418,7 +397,7 @@ export class Speaker {
   }
 
   private *snapshotEvents(): Iterable<WatchEvent> {
-    for (const p of this.peers.values()) yield { type: 'peer', peer: this.statusOf(p) };
+    for (const p of this.peers.values()) yield { type: 'peer', peer: peerStatusOf(p) };
     for (const e of this.locRib.entries()) {
       yield { type: 'best', delta: { key: '', prefix: e.prefix, family: e.best.family, best: e.best, multipath: e.multipath, previous: undefined, reason: 'only-path' } as RibDelta };
     }
@@ -474,7 +453,7 @@ export class Speaker {
       if (!peer || peer.session !== s) return;
       this.log.info({ peer: s.name, address: peer.cfg.address, from, to, reason }, `peer ${s.name}: ${from} → ${to}`);
       if (to === 'Idle') peer.lastError = reason;
-      if (this.watchers.active) this.watchers.emit({ type: 'peer', peer: this.statusOf(peer) });
+      if (this.watchers.active) this.watchers.emit({ type: 'peer', peer: peerStatusOf(peer) });
     },
     onEstablished: (s, n) => {
       const peer = this.peers.get(s.name);
@@ -632,9 +611,4 @@ export class Speaker {
     if (wait > 0) setTimeout(run, wait).unref();
     else setImmediate(run);
   }
-}
-
-function mustParse<T>(v: T | undefined, text: string): T {
-  if (v === undefined) throw new Error(`not a community: ${text}`);
-  return v;
 }

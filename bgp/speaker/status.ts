@@ -3,6 +3,7 @@
 // and the graceful-restart phase while the peer's routes are kept as stale.
 
 import type { FsmState } from '../fsm/index.js';
+import type { Peer } from './peer.js';
 
 export interface PeerStatus {
   readonly name: string;
@@ -22,4 +23,15 @@ export interface PeerStatus {
   readonly messages: { readonly updatesIn: number; readonly updatesOut: number; readonly notificationsIn: number; readonly notificationsOut: number };
   /** Graceful restart helper state while the peer's routes are kept as stale. */
   readonly gracefulRestart?: { readonly phase: 'restart' | 'long-lived' | 'stale-path'; readonly staleRoutes: number };
+}
+
+export function peerStatusOf(p: Peer): PeerStatus {
+  const snap = p.session.snapshot;
+  return {
+    name: p.cfg.name, address: p.cfg.address, asn: p.cfg.asn, type: p.ibgp ? 'ibgp' : 'ebgp', state: snap.state, since: p.session.since,
+    ...(p.lastError ?? snap.lastError ? { lastError: p.lastError ?? snap.lastError } : {}),
+    received: p.adjIn.size + p.rejected, accepted: p.adjIn.size, advertised: (p.group?.adjOut ?? p.adjOut).size,
+    families: p.families, messages: { ...p.session.counters },
+    ...(p.grPhase ? { gracefulRestart: { phase: p.grPhase, staleRoutes: p.stale.size } } : {}),
+  };
 }
