@@ -20,7 +20,7 @@
 // return the deltas.
 
 import type { AttrInterner, LocRib, Path, RibDelta } from '../rib/index.js';
-import { makePath } from '../rib/index.js';
+import { familyOf, makePath } from '../rib/index.js';
 import { CeaseSubcode, ErrorCode, findFamily, type Capability, type FamilyName, type OpenMessage, type Prefix } from '../wire/index.js';
 import type { SessionEndNotification } from '../fsm/index.js';
 import type { Peer } from './peer.js';
@@ -112,14 +112,7 @@ export function sweepStale(peer: Peer, which: (f: FamilyName) => boolean, ctx: S
 }
 
 function familyOfPrefix(peer: Peer, p: Prefix): FamilyName {
-  return peer.adjIn.get(p)?.family ?? (p.afi === 1 ? 'ipv4-unicast' : 'ipv6-unicast');
-}
-
-/** Stale families still held. */
-export function staleFamilies(peer: Peer): Set<FamilyName> {
-  const s = new Set<FamilyName>();
-  for (const p of peer.stale.values()) s.add(familyOfPrefix(peer, p));
-  return s;
+  return peer.adjIn.get(p)?.family ?? familyOf(p);
 }
 
 /**
