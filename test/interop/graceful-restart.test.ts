@@ -152,7 +152,8 @@ describe('graceful restart: our bgpd restarts, BIRD and FRR help', () => {
     expect(during.some((s) => s.frr?.stale), 'FRR showed our route stale during the restart').toBe(true);
     expect(has(atBird ?? [], KEEP)?.nextHop).toBe('198.18.61.1');
     expect(has(atFrr ?? [], KEEP)?.nextHop).toBe('198.18.62.1');
-    expect(await frrKernel(DROP), `${DROP} left FRR's kernel table`).toBe('');
+    // FRR's bgpd has swept it; zebra takes it out of the kernel a moment later
+    expect(await waitUntil(`${DROP} leaves FRR's kernel table`, () => frrKernel(DROP), (k) => k === '', { timeoutMs: 10_000, diagnose }), `${DROP} left FRR's kernel table`).toBe('');
   });
 
   it('a second restart during the stale phase still loses no route', async () => {
